@@ -1,0 +1,264 @@
+package dev.palisade.cli;
+
+import dev.palisade.benchmarks.FastPathScenario;
+import dev.palisade.benchmarks.Measurement;
+import dev.palisade.enforcement.conntrack.ConntrackConfig;
+import dev.palisade.enforcement.pipeline.DataPlaneConfig;
+import dev.palisade.enforcement.pipeline.ReplayEngine;
+import dev.palisade.enforcement.pipeline.ReplaySummary;
+import org.agrona.concurrent.UnsafeBuffer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code palisade bench}: the measured figures, reproducibly. */
+@Command(
+    name = "bench",
+    description = {
+        "Measure the data plane's speed.",
+        "",
+        "Each scenario warms up, then reports the median, best and worst of several rounds. Figures depend on the " +
+            "machine; run on an otherwise idle one."},
+    subcommands = {
+        BenchCommand.FastPath.class,
+        BenchCommand.Replay.class,
+        BenchCommand.Jmh.class})
+public final class BenchCommand implements Runnable
+{
+    @Mixin
+    CommonOptions common;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run()
+    {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static Map<String, Object> rates(final Measurement m, final double scale)
+    {
+        final Map<String, Object> r = new LinkedHashMap<>();
+        r.put("median", Output.round(m.median() / scale, 3));
+        r.put("best", Output.round(m.best() / scale, 3));
+        r.put("worst", Output.round(m.worst() / scale, 3));
+        r.put("rounds", m.rounds());
+        return r;
+    }
+
+    @Command(
+        name = "fastpath",
+        description = {
+            "Per-core rate of the fast path: established flows, 64-byte frames.",
+            "",
+            "Frames are preloaded in memory; one worker on one core parses each, looks its flow up in connection " +
+                "tracking and updates counters. Flows are visited in random order so lookups miss the caches.",
+            "",
+            "Example: palisade bench fastpath --flows 1000000 --json"},
+        sortOptions = false)
+    static final class FastPath implements Callable<Integer>
+    {
+        @Mixin
+        CommonOptions common;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--flows", paramLabel = "N", defaultValue = "1000000", description = "Established flows (default: ${DEFAULT-VALUE}).")
+        int flows;
+
+        @Option(names = "--packets", paramLabel = "N", defaultValue = "0",
+            description = "Preloaded frames (default: twice the flows, at least 1M).")
+        int packets;
+
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "10", description = "Measured passes (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Unmeasured passes first (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Packets per batch (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call()
+        {
+            if (flows < 1 || flows > 7_000_000)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--flows must be 1..7000000, was " + flows);
+            }
+            final int frames = packets > 0 ? packets : Math.max(2 * flows, 1 << 20);
+            if (frames < flows)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--packets must be at least --flows");
+            }
+            final PrintWriter err = spec.commandLine().getErr();
+            err.printf(Locale.ROOT, "bench fastpath: preparing %s flows, %s frames…%n", Output.count(flows), Output.count(frames));
+            err.flush();
+            try (FastPathScenario scenario = new FastPathScenario(flows, frames, batch, 42))
+            {
+                scenario.establish();
+                for (int i = 0; i < warmup; i++)
+                {
+                    scenario.runPass();
+                }
+                final double[] rates = new double[rounds];
+                for (int i = 0; i < rounds; i++)
+                {
+                    final long start = System.nanoTime();
+                    final long n = scenario.runPass();
+                    rates[i] = n * 1e9 / (System.nanoTime() - start);
+                }
+                final Measurement m = Measurement.of(rates);
+                final long flowCount = scenario.worker().flows().size();
+                final PrintWriter out = spec.commandLine().getOut();
+                if (json)
+                {
+                    final Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("scenario", "fastpath");
+                    r.put("flows", flowCount);
+                    r.put("frames", frames);
+                    r.put("frame_bytes", FastPathScenario.WIRE_LENGTH);
+                    r.put("batch", batch);
+                    r.put("bounds_checks", UnsafeBuffer.SHOULD_BOUNDS_CHECK);
+                    r.put("mpps", rates(m, 1e6));
+                    r.put("ns_per_packet", Output.round(1e9 / m.median(), 2));
+                    r.put("java", Runtime.version().toString());
+                    out.println(Json.write(r));
+                }
+                else
+                {
+                    out.println("Fast path: " + Output.count(flowCount) + " established flows, 64-byte frames, one worker");
+                    Output.row(out, "median", String.format(Locale.ROOT, "%.2f Mpps  (%.1f ns/packet)", m.median() / 1e6,
+                        1e9 / m.median()));
+                    Output.row(out, "best / worst", String.format(Locale.ROOT, "%.2f / %.2f Mpps", m.best() / 1e6,
+                        m.worst() / 1e6));
+                    Output.row(out, "bounds checks", UnsafeBuffer.SHOULD_BOUNDS_CHECK ? "on" : "off");
+                }
+                out.flush();
+            }
+            return Main.EXIT_OK;
+        }
+    }
+
+    @Command(
+        name = "replay",
+        description = {
+            "Rate of replaying a capture through the full pipeline.",
+            "",
+            "Reads, parses and tracks every packet, several times; the first rounds warm up and bring the file into " +
+                "the page cache, so this measures the pipeline, not the disk.",
+            "",
+            "Example: palisade bench replay --pcap merged.pcap --workers 1 --json"},
+        sortOptions = false)
+    static final class Replay implements Callable<Integer>
+    {
+        @Mixin
+        CommonOptions common;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--pcap", required = true, paramLabel = "FILE", description = "Capture to replay.")
+        Path pcap;
+
+        @Option(names = "--workers", paramLabel = "N", defaultValue = "1", description = "Workers (default: ${DEFAULT-VALUE}).")
+        int workers;
+
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "10", description = "Measured replays (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Unmeasured replays first (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--flows-capacity", paramLabel = "N", defaultValue = "262144",
+            description = "Flow-table capacity per worker (default: ${DEFAULT-VALUE}).")
+        int flowsCapacity;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final DataPlaneConfig config = DataPlaneConfig.defaults()
+                .withConntrack(ConntrackConfig.defaults().withCapacityFlows(flowsCapacity));
+            final ReplayEngine engine = new ReplayEngine(config, workers);
+            ReplaySummary last = null;
+            for (int i = 0; i < warmup; i++)
+            {
+                last = engine.replay(pcap);
+            }
+            final double[] pps = new double[rounds];
+            final double[] bps = new double[rounds];
+            for (int i = 0; i < rounds; i++)
+            {
+                last = engine.replay(pcap);
+                pps[i] = last.packetsPerSecond();
+                bps[i] = last.gigabitsPerSecond() * 1e9;
+            }
+            final Measurement packetRate = Measurement.of(pps);
+            final Measurement bitRate = Measurement.of(bps);
+            final PrintWriter out = spec.commandLine().getOut();
+            if (json)
+            {
+                final Map<String, Object> r = new LinkedHashMap<>();
+                r.put("scenario", "replay");
+                r.put("capture", pcap.toString());
+                r.put("workers", workers);
+                r.put("packets", last == null ? 0 : last.packets());
+                r.put("flows", last == null ? 0 : last.flows());
+                r.put("mpps", rates(packetRate, 1e6));
+                r.put("gbps", rates(bitRate, 1e9));
+                r.put("java", Runtime.version().toString());
+                out.println(Json.write(r));
+            }
+            else
+            {
+                out.println("Replay of " + pcap + " (" + Output.count(last == null ? 0 : last.packets()) + " packets) with " +
+                    workers + (workers == 1 ? " worker" : " workers"));
+                Output.row(out, "median", String.format(Locale.ROOT, "%.2f Mpps, %.2f Gbit/s", packetRate.median() / 1e6,
+                    bitRate.median() / 1e9));
+                Output.row(out, "best / worst", String.format(Locale.ROOT, "%.2f / %.2f Mpps", packetRate.best() / 1e6,
+                    packetRate.worst() / 1e6));
+            }
+            out.flush();
+            return Main.EXIT_OK;
+        }
+    }
+
+    @Command(
+        name = "jmh",
+        description = {
+            "Run the JMH micro-benchmarks (arguments go to JMH).",
+            "",
+            "Example: palisade bench jmh FastPathBenchmark -p flows=1000000 -prof gc   (JMH's own help: -h)"})
+    static final class Jmh implements Callable<Integer>
+    {
+        /** Everything after {@code jmh}, options included, passed to JMH in order. */
+        @CommandLine.Unmatched
+        java.util.List<String> args = new java.util.ArrayList<>();
+
+        @CommandLine.Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
+        boolean help;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            org.openjdk.jmh.Main.main(args.toArray(new String[0]));
+            return Main.EXIT_OK;
+        }
+    }
+}

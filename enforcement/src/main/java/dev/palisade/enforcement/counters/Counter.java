@@ -1,0 +1,57 @@
+package dev.palisade.enforcement.counters;
+
+/**
+ * The data plane's counters. Ids are stable (they index the counter buffers and may be persisted or exported); never
+ * renumber, only append. Malformed-packet counters live after these, one per
+ * {@link dev.palisade.enforcement.packet.MalformedReason}, at {@link #MALFORMED_BASE} + reason id.
+ */
+public enum Counter
+{
+    PACKETS(0, "packets", "Packets received"),
+    BYTES(1, "bytes", "Bytes received (wire length)"),
+    FLOWS_CREATED(2, "flows_created", "Flows created"),
+    FLOWS_EXPIRED(3, "flows_expired", "Flows removed after their state's timeout"),
+    EVICTIONS_NON_ESTABLISHED(4, "evictions_non_established", "Non-established flows evicted from a full table"),
+    EVICTIONS_ESTABLISHED(5, "evictions_established", "Established flows evicted from a full table"),
+    MALFORMED(6, "malformed", "Malformed packets (all reasons)"),
+    DROPPED(7, "dropped", "Packets dropped"),
+    PASSED(8, "passed", "Packets passed"),
+    NON_IP(9, "non_ip", "Non-IP frames (ARP, LLDP…)"),
+    FRAGMENTS(10, "fragments", "IP fragments"),
+    TCP_INVALID(11, "tcp_invalid", "TCP packets invalid for their flow's state"),
+    TCP_UNTRACKED(12, "tcp_untracked", "TCP packets of unknown flows not picked up (no SYN, midstream pick-up off)"),
+    FLOWS_REOPENED(13, "flows_reopened", "TCP flows re-opened by a SYN after close (port reuse)"),
+    TUNNELED(14, "tunneled", "Packets decapsulated from an overlay"),
+    FLOWS_TCP(15, "flows_tcp", "TCP flows created"),
+    FLOWS_UDP(16, "flows_udp", "UDP flows created"),
+    FLOWS_OTHER(17, "flows_other", "Flows of other IP protocols created");
+
+    /** First index of the per-reason malformed counters. */
+    public static final int MALFORMED_BASE = 64;
+
+    private final int id;
+    private final String label;
+    private final String description;
+
+    Counter(final int id, final String label, final String description)
+    {
+        this.id = id;
+        this.label = label;
+        this.description = description;
+    }
+
+    public int id()
+    {
+        return id;
+    }
+
+    public String label()
+    {
+        return label;
+    }
+
+    public String description()
+    {
+        return description;
+    }
+}
