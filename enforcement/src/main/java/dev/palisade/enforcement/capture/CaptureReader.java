@@ -178,7 +178,10 @@ public abstract class CaptureReader implements AutoCloseable
         segmentIndex = MappedFile.segmentOf(dataPosition);
         packetOffset = MappedFile.offsetIn(dataPosition);
         capturedLength = captured;
-        wireLength = Math.max(wire, captured);
+        // The field is unsigned; no frame is longer than a record may be, so larger claims are capped there (keeps
+        // the parser's offset arithmetic in range; tshark caps at 2^31 - 1 for the same reason).
+        final long wireUnsigned = Integer.toUnsignedLong(wire);
+        wireLength = (int)Math.max(Math.min(wireUnsigned, MAX_RECORD_BYTES), captured);
         timestampNs = tsNs;
         linkType = link;
         packetCount++;

@@ -1,5 +1,7 @@
 package dev.palisade.enforcement.capture;
 
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.io.IOException;
 import java.nio.ByteOrder;
 
@@ -67,10 +69,13 @@ public final class PcapReader extends CaptureReader
         {
             throw error(at, "record header truncated (" + (fileLength - at) + " of 16 bytes present)");
         }
-        final long seconds = readInt(at, order) & 0xFFFF_FFFFL;
-        final long fraction = readInt(at + 4, order) & 0xFFFF_FFFFL;
-        final int captured = readInt(at + 8, order);
-        final int wire = readInt(at + 12, order);
+        // A record header and its data lie in one mapped segment (records are far smaller than the overlap).
+        final UnsafeBuffer segment = file.segmentAt(at);
+        final int o = MappedFile.offsetIn(at);
+        final long seconds = segment.getInt(o, order) & 0xFFFF_FFFFL;
+        final long fraction = segment.getInt(o + 4, order) & 0xFFFF_FFFFL;
+        final int captured = segment.getInt(o + 8, order);
+        final int wire = segment.getInt(o + 12, order);
         if (captured < 0 || captured > MAX_RECORD_BYTES)
         {
             throw error(at, "record claims " + Integer.toUnsignedString(captured) +

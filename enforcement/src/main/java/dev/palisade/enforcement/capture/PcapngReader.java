@@ -1,5 +1,7 @@
 package dev.palisade.enforcement.capture;
 
+import org.agrona.concurrent.UnsafeBuffer;
+
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -50,6 +52,10 @@ public final class PcapngReader extends CaptureReader
     public boolean next() throws CaptureFormatException
     {
         final long fileLength = file.length();
+        if (nextEnhancedPacketFast(fileLength))
+        {
+            return true;
+        }
         while (position < fileLength)
         {
             final long at = position;
@@ -92,6 +98,46 @@ public final class PcapngReader extends CaptureReader
             }
         }
         return false;
+    }
+
+    /**
+     * The common case in one place: a well-formed Enhanced Packet Block, read through its segment with int offsets.
+     * Anything unusual (another block type, any inconsistency) returns false and the general loop handles it,
+     * including the error message.
+     */
+    private boolean nextEnhancedPacketFast(final long fileLength)
+    {
+        final long at = position;
+        if (fileLength - at < 32)
+        {
+            return false;
+        }
+        final UnsafeBuffer segment = file.segmentAt(at);
+        final int o = MappedFile.offsetIn(at);
+        final ByteOrder order = this.order;
+        if (segment.getInt(o, order) != BLOCK_ENHANCED_PACKET)
+        {
+            return false;
+        }
+        final int totalLength = segment.getInt(o + 4, order);
+        if (totalLength < 32 || (totalLength & 3) != 0 || totalLength > MAX_RECORD_BYTES + 64 ||
+            totalLength > fileLength - at || segment.getInt(o + totalLength - 4, order) != totalLength)
+        {
+            return false;
+        }
+        final int interfaceId = segment.getInt(o + 8, order);
+        final int captured = segment.getInt(o + 20, order);
+        if (interfaceId < 0 || interfaceId >= interfaceCount || captured < 0 || captured > totalLength - 32)
+        {
+            return false;
+        }
+        final long timestamp = ((segment.getInt(o + 12, order) & 0xFFFF_FFFFL) << 32) |
+            (segment.getInt(o + 16, order) & 0xFFFF_FFFFL);
+        final int wire = segment.getInt(o + 24, order);
+        position = at + totalLength;
+        recordOffset = at;
+        setPacket(at + 28, captured, wire, toNanos(interfaceId, timestamp), interfaceLinkType[interfaceId]);
+        return true;
     }
 
     private void checkBlockLength(final long at, final long totalLength, final long fileLength) throws CaptureFormatException

@@ -24,7 +24,8 @@ public enum Counter
     TUNNELED(14, "tunneled", "Packets decapsulated from an overlay"),
     FLOWS_TCP(15, "flows_tcp", "TCP flows created"),
     FLOWS_UDP(16, "flows_udp", "UDP flows created"),
-    FLOWS_OTHER(17, "flows_other", "Flows of other IP protocols created");
+    FLOWS_OTHER(17, "flows_other", "Flows of other IP protocols created"),
+    FRAGMENTS_UNTRACKED(18, "fragments_untracked", "IP fragments without a transport header, passed untracked");
 
     /** First index of the per-reason malformed counters. */
     public static final int MALFORMED_BASE = 64;

@@ -11,12 +11,13 @@ import java.nio.ByteBuffer;
  * collector. Regions of {@link #HUGE_PAGE} bytes or more are mapped anonymously and advised to use transparent huge
  * pages before they are first touched: a flow table of hundreds of megabytes read at random otherwise takes a TLB miss
  * (and a page walk that itself misses the caches) on nearly every lookup. Where huge pages are unavailable the region
- * falls back to a direct buffer.
+ * falls back to a direct buffer. Every region is pre-faulted when made.
  */
 public final class OffHeapRegion implements AutoCloseable
 {
     public static final int CACHE_LINE = 64;
     public static final long HUGE_PAGE = 2L << 20;
+    private static final int PAGE = 4096;
 
     private final UnsafeBuffer buffer;
     private ByteBuffer direct;
@@ -48,6 +49,20 @@ public final class OffHeapRegion implements AutoCloseable
         }
         hugePages = advised;
         buffer = new UnsafeBuffer(address, lengthBytes);
+        prefault(buffer);
+    }
+
+    /**
+     * Touches every page now, so the memory is committed before the first packet (a data plane must not discover it
+     * cannot have its table, or stall on page faults, under load) and huge pages are placed at once.
+     */
+    private static void prefault(final UnsafeBuffer buffer)
+    {
+        final int length = buffer.capacity();
+        for (int i = 0; i < length; i += PAGE)
+        {
+            buffer.putByte(i, (byte)0);
+        }
     }
 
     public UnsafeBuffer buffer()

@@ -37,7 +37,8 @@ public enum MalformedReason
     TRUNCATED_PPPOE(28, "truncated_pppoe"),
     BAD_PPPOE_LENGTH(29, "bad_pppoe_length"),
     TRUNCATED_MPLS(30, "truncated_mpls"),
-    TOO_MANY_MPLS_LABELS(31, "too_many_mpls_labels");
+    TOO_MANY_MPLS_LABELS(31, "too_many_mpls_labels"),
+    TRUNCATED_GTP_U(32, "truncated_gtp_u");
 
     private static final MalformedReason[] BY_ID;
 

@@ -42,6 +42,14 @@ public final class OverlayFlyweights
     public static final int PPP_IPV4 = 0x0021;
     public static final int PPP_IPV6 = 0x0057;
 
+    public static final int GTP_U_HEADER_LENGTH = 8;
+    public static final int GTP_U_OPTIONAL_LENGTH = 4;
+    public static final int GTP_U_VERSION_1 = 1;
+    public static final int GTP_U_FLAGS_OPTIONAL = 0x07;
+    public static final int GTP_U_FLAG_EXTENSION = 0x04;
+    public static final int GTP_U_G_PDU = 255;
+    public static final int GTP_U_MAX_EXTENSIONS = 8;
+
     public static final int MPLS_LABEL_LENGTH = 4;
     public static final int MPLS_BOTTOM_OF_STACK = 0x100;
 

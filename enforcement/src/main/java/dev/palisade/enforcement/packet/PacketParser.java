@@ -172,7 +172,8 @@ public final class PacketParser
             final int udpLength = u16(l4 + UdpFlyweight.LENGTH_OFFSET);
             final int dstPort = ports & 0xFFFF;
             if (udpLength < UdpFlyweight.HEADER_LENGTH || udpLength > packetEnd - l4 ||
-                (decapsulateOverlays && (dstPort == UdpFlyweight.PORT_VXLAN || dstPort == UdpFlyweight.PORT_GENEVE)))
+                (decapsulateOverlays && (dstPort == UdpFlyweight.PORT_VXLAN || dstPort == UdpFlyweight.PORT_GENEVE ||
+                dstPort == UdpFlyweight.PORT_GTP_U)))
             {
                 return false;
             }
@@ -612,6 +613,10 @@ public final class PacketParser
                     {
                         return decapsulateGeneve(meta.payloadOffset, udpEnd, udpWireEnd, meta);
                     }
+                    if (meta.dstPort == UdpFlyweight.PORT_GTP_U)
+                    {
+                        return decapsulateGtpU(meta.payloadOffset, udpEnd, udpWireEnd, meta);
+                    }
                 }
                 return 0;
             }
@@ -739,6 +744,64 @@ public final class PacketParser
         }
         return parseInner(innerIpv4 ? EthernetFlyweight.ETHER_TYPE_IPV4 : EthernetFlyweight.ETHER_TYPE_IPV6, offset,
             packetEnd, packetEnd, meta);
+    }
+
+    /**
+     * GTP-U (3GPP TS 29.281): opens G-PDUs, whose payload is the user's IP packet. Signalling messages (echo, error
+     * indication, end marker) and payloads that are not IP stay the outer UDP flow.
+     */
+    private int decapsulateGtpU(final int offset, final int end, final int innerWireEnd, final PacketMeta meta)
+    {
+        if (end - offset < OverlayFlyweights.GTP_U_HEADER_LENGTH)
+        {
+            return 0; // too short to be a G-PDU: leave it as plain UDP
+        }
+        final int flags = buffer.getByte(offset) & 0xFF;
+        final int messageType = buffer.getByte(offset + 1) & 0xFF;
+        if ((flags >>> 5) != OverlayFlyweights.GTP_U_VERSION_1 || messageType != OverlayFlyweights.GTP_U_G_PDU)
+        {
+            return 0;
+        }
+        int inner = offset + OverlayFlyweights.GTP_U_HEADER_LENGTH;
+        if ((flags & OverlayFlyweights.GTP_U_FLAGS_OPTIONAL) != 0)
+        {
+            if (end - inner < OverlayFlyweights.GTP_U_OPTIONAL_LENGTH)
+            {
+                return TRUNCATED_GTP_U.id();
+            }
+            int nextType = (flags & OverlayFlyweights.GTP_U_FLAG_EXTENSION) != 0 ?
+                buffer.getByte(inner + 3) & 0xFF : 0;
+            inner += OverlayFlyweights.GTP_U_OPTIONAL_LENGTH;
+            for (int extensions = 0; nextType != 0; extensions++)
+            {
+                if (extensions == OverlayFlyweights.GTP_U_MAX_EXTENSIONS || end - inner < 4)
+                {
+                    return TRUNCATED_GTP_U.id();
+                }
+                final int length = (buffer.getByte(inner) & 0xFF) << 2;
+                if (length == 0 || end - inner < length)
+                {
+                    return TRUNCATED_GTP_U.id();
+                }
+                nextType = buffer.getByte(inner + length - 1) & 0xFF;
+                inner += length;
+            }
+        }
+        if (end - inner < 1)
+        {
+            return 0;
+        }
+        final int version = (buffer.getByte(inner) & 0xF0) >>> 4;
+        if (version != 4 && version != 6)
+        {
+            return 0;
+        }
+        if (!enterTunnel(meta))
+        {
+            return TUNNEL_TOO_DEEP.id();
+        }
+        return parseInner(version == 4 ? EthernetFlyweight.ETHER_TYPE_IPV4 : EthernetFlyweight.ETHER_TYPE_IPV6,
+            inner, end, innerWireEnd, meta);
     }
 
     /** GRE, RFC 2784 and RFC 2890 (version 0 only; PPTP's enhanced GRE carries PPP and is left as opaque). */

@@ -22,6 +22,7 @@ public final class UdpFlyweight extends Flyweight
 
     public static final int PORT_VXLAN = 4789;
     public static final int PORT_GENEVE = 6081;
+    public static final int PORT_GTP_U = 2152;
 
     public int sourcePort()
     {

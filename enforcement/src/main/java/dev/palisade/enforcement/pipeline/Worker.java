@@ -124,15 +124,29 @@ public final class Worker implements AutoCloseable
             }
             else
             {
-                if (meta.fragment != PacketMeta.FRAGMENT_NONE)
-                {
-                    counters.increment(Counter.FRAGMENTS.id());
-                }
                 if (meta.tunnelDepth != 0)
                 {
                     counters.increment(Counter.TUNNELED.id());
                 }
-                flows.track(meta, nowNs);
+                if (meta.fragment == PacketMeta.FRAGMENT_NONE)
+                {
+                    flows.track(meta, nowNs);
+                }
+                else
+                {
+                    counters.increment(Counter.FRAGMENTS.id());
+                    // A fragment without its transport header (a later fragment, or a first one too short to hold
+                    // it) has no ports: it would only make a pseudo-flow, or an invalid TCP state change. Without
+                    // reassembly it passes untracked; the policy's fragment rule decides it in a later release.
+                    if (meta.payloadOffset >= 0)
+                    {
+                        flows.track(meta, nowNs);
+                    }
+                    else
+                    {
+                        counters.increment(Counter.FRAGMENTS_UNTRACKED.id());
+                    }
+                }
                 verdict = PacketBatch.VERDICT_PASS;
             }
             batch.verdict[i] = verdict;

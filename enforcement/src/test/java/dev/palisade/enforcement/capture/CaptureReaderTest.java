@@ -112,6 +112,23 @@ class CaptureReaderTest
     }
 
     @Test
+    void shouldReadWireLengthUnsignedAndCapIt() throws IOException
+    {
+        final Path file = new CaptureBytes(ByteOrder.LITTLE_ENDIAN)
+            .pcapHeader(PcapReader.MAGIC_MICROS, 65_535, LinkType.ETHERNET)
+            .pcapRecord(SECONDS, 0, FRAME_A, 0xF3FD_FE30)
+            .writeTo(directory.resolve("huge-wire.pcap"));
+
+        try (CaptureReader reader = CaptureReader.open(file))
+        {
+            assertTrue(reader.next());
+            assertEquals(FRAME_A.length, reader.capturedLength());
+            assertEquals(CaptureReader.MAX_RECORD_BYTES, reader.wireLength(),
+                "4,093,509,168 is a snapped giant, not 'same as captured'");
+        }
+    }
+
+    @Test
     void shouldNeverReportWireLengthBelowCapturedLength() throws IOException
     {
         final Path file = new CaptureBytes(ByteOrder.LITTLE_ENDIAN)

@@ -274,6 +274,24 @@ public final class FrameBuilder
     // Utilities
 
     /** @return {@code length} bytes of a recognisable pattern. */
+    /**
+     * A GTP-U header (3GPP TS 29.281) of {@code messageType}, with the optional word and one PDU-session-container
+     * extension header when {@code withExtension}, then {@code payload}.
+     */
+    public static byte[] gtpU(final int messageType, final int teid, final boolean withExtension, final byte[] payload)
+    {
+        final byte[] optional = withExtension ? new byte[] {0, 1, 0, (byte)0x85, 1, 0x10, 0x09, 0} : new byte[0];
+        final byte[] header = new byte[8];
+        header[0] = (byte)(0x30 | (withExtension ? 0x04 : 0));
+        header[1] = (byte)messageType;
+        putU16(header, 2, optional.length + payload.length);
+        header[4] = (byte)(teid >>> 24);
+        header[5] = (byte)(teid >>> 16);
+        header[6] = (byte)(teid >>> 8);
+        header[7] = (byte)teid;
+        return concat(header, optional, payload);
+    }
+
     /** PPPoE session header (RFC 2516) and PPP protocol field, then {@code payload}. */
     public static byte[] pppoe(final int pppProtocol, final byte[] payload)
     {

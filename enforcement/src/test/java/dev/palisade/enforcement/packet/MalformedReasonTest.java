@@ -20,6 +20,7 @@ import static dev.palisade.enforcement.packet.FrameBuilder.UDP_HEADER_LENGTH;
 import static dev.palisade.enforcement.packet.FrameBuilder.bufferAt;
 import static dev.palisade.enforcement.packet.FrameBuilder.concat;
 import static dev.palisade.enforcement.packet.FrameBuilder.ethernet;
+import static dev.palisade.enforcement.packet.FrameBuilder.gtpU;
 import static dev.palisade.enforcement.packet.FrameBuilder.mpls;
 import static dev.palisade.enforcement.packet.FrameBuilder.pppoe;
 import static dev.palisade.enforcement.packet.FrameBuilder.ethernetTagged;
@@ -182,6 +183,11 @@ class MalformedReasonTest
 
             case TOO_MANY_MPLS_LABELS -> new Damaged(ethernet(EthernetFlyweight.ETHER_TYPE_MPLS_UNICAST,
                 mpls(udpPacketV4(), 1, 2, 3, 4, 5, 6, 7, 8, 9)), LinkType.ETHERNET);
+
+            // An extension header whose length runs past the datagram.
+            case TRUNCATED_GTP_U -> new Damaged(ethernet(ETHER_TYPE_IPV4, ipv4("10.0.0.1", "10.0.0.2",
+                PacketMeta.PROTO_UDP, udp(2152, UdpFlyweight.PORT_GTP_U,
+                putU8(gtpU(255, 7, true, payload(0)), 12, 9)))), LinkType.ETHERNET);
         };
     }
 

@@ -52,7 +52,6 @@ class PacketParserCaptureTest
      * <li>fuzz-2006-09-29-28586.pcap (a fuzzer's output): total lengths 9,587 and 170 in 1,514- and 54-byte frames;
      *     IP version 1 and 2 ("Bogus IPv4 version"); a 40-byte TCP header in a packet with 20 bytes of TCP (27,
      *     80); total length 35, leaving 15 bytes for a TCP header (111).</li>
-     * <li>fuzz-2021-06-07-c6c72a0a56.pcap 1: total length 35,205 in a 48-byte frame whose orig_len is corrupt too.</li>
      * <li>kerberos_fuzz.pcapng 1: TCP data offset 2, an 8-byte header.</li>
      * <li>gnutella.pcap 1: 4 bytes captured of a 60-byte frame, less than an Ethernet header.</li>
      * <li>BGP_redist.pcap (Cisco HDLC, link type 104) and dlt_ppp.pcap (PPP, 9): link types the parser does not
@@ -397,7 +396,6 @@ class PacketParserCaptureTest
         expected.put("dlt_ppp.pcap", "{UNSUPPORTED_LINK_TYPE=[1]}");
         expected.put("fuzz-2006-09-29-28586.pcap", "{BAD_IPV4_VERSION=[76, 91], BAD_IPV4_TOTAL_LENGTH=[72, 79], " +
             "TRUNCATED_TCP=[111], BAD_TCP_OFFSET=[27, 80]}");
-        expected.put("fuzz-2021-06-07-c6c72a0a56.pcap", "{BAD_IPV4_TOTAL_LENGTH=[1]}");
         expected.put("gnutella.pcap", "{TRUNCATED_ETHERNET=[1]}");
         expected.put("kerberos_fuzz.pcapng", "{BAD_TCP_OFFSET=[1]}");
         expected.put("line.pcap", "{BAD_IPV4_TOTAL_LENGTH=[275]}");

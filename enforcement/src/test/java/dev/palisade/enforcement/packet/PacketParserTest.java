@@ -25,6 +25,7 @@ import static dev.palisade.enforcement.packet.FrameBuilder.addressLow;
 import static dev.palisade.enforcement.packet.FrameBuilder.bufferAt;
 import static dev.palisade.enforcement.packet.FrameBuilder.concat;
 import static dev.palisade.enforcement.packet.FrameBuilder.ethernet;
+import static dev.palisade.enforcement.packet.FrameBuilder.gtpU;
 import static dev.palisade.enforcement.packet.FrameBuilder.mpls;
 import static dev.palisade.enforcement.packet.FrameBuilder.pppoe;
 import static dev.palisade.enforcement.packet.FrameBuilder.ethernetTagged;
@@ -521,6 +522,28 @@ class PacketParserTest
         final byte[] lcp = ethernet(EthernetFlyweight.ETHER_TYPE_PPPOE_SESSION, pppoe(0xC021, payload(10)));
         assertParses(lcp, LinkType.ETHERNET);
         assertEquals(PacketMeta.L3_NONE, meta.l3, "PPP control traffic is not IP");
+    }
+
+    @Test
+    void shouldOpenGtpUserPlane()
+    {
+        final byte[] user = ipv4("100.64.0.9", "142.250.1.1", PROTO_TCP, tcp(51_000, 443, TcpFlyweight.SYN, payload(0)));
+        for (final boolean extension : new boolean[] {false, true})
+        {
+            final byte[] frame = ethernet(ETHER_TYPE_IPV4, ipv4("192.0.2.1", "192.0.2.2", PROTO_UDP,
+                udp(2152, UdpFlyweight.PORT_GTP_U, gtpU(255, 0x1234, extension, user))));
+            assertParses(frame, LinkType.ETHERNET);
+            assertEquals(1, meta.tunnelDepth);
+            assertAddresses("100.64.0.9", "142.250.1.1");
+            assertEquals(PROTO_TCP, meta.protocol);
+            assertEquals(443, meta.dstPort);
+        }
+
+        final byte[] echo = ethernet(ETHER_TYPE_IPV4, ipv4("192.0.2.1", "192.0.2.2", PROTO_UDP,
+            udp(2152, UdpFlyweight.PORT_GTP_U, gtpU(1, 0, false, payload(4)))));
+        assertParses(echo, LinkType.ETHERNET);
+        assertEquals(0, meta.tunnelDepth, "signalling (echo request) stays the outer UDP flow");
+        assertEquals(UdpFlyweight.PORT_GTP_U, meta.dstPort);
     }
 
     @Test

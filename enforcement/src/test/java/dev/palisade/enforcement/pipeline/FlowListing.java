@@ -132,7 +132,8 @@ public final class FlowListing
     {
         if (high == 0 && (low & 0xFFFF_FFFF_0000_0000L) == PacketMeta.IPV4_MAPPED_PREFIX)
         {
-            return ((low >>> 24) & 0xFF) + "." + ((low >>> 16) & 0xFF) + "." + ((low >>> 8) & 0xFF) + "." + (low & 0xFF);
+            return ((low >>> 24) & 0xFF) + "." + ((low >>> 16) & 0xFF) + "." + ((low >>> 8) & 0xFF) + "." +
+                (low & 0xFF);
         }
         try
         {

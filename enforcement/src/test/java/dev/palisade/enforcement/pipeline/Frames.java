@@ -85,6 +85,16 @@ final class Frames
         return add(at, length, length, timestampNs);
     }
 
+    /**
+     * Rewrites frame {@code frame}'s IPv4 flags and fragment offset (in 8-byte units), e.g. to make a later fragment
+     * of a UDP datagram; the bytes after the IP header are left as they are.
+     */
+    void fragment(final int frame, final boolean moreFragments, final int offsetUnits)
+    {
+        final int ip = offsets[frame] + ETHERNET_LENGTH;
+        buffer.putShort(ip + 6, (short)((moreFragments ? 0x2000 : 0) | offsetUnits), NETWORK);
+    }
+
     /** Appends an ARP request (not IP). */
     int arp(final long timestampNs)
     {

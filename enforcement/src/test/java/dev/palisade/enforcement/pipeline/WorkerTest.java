@@ -9,6 +9,7 @@ import dev.palisade.enforcement.packet.LinkType;
 import dev.palisade.enforcement.packet.MalformedReason;
 import dev.palisade.enforcement.packet.PacketMeta;
 import dev.palisade.enforcement.packet.PacketParser;
+import dev.palisade.enforcement.packet.TcpFlyweight;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -114,6 +115,29 @@ class WorkerTest
             assertEquals(tcp, flows.lookup(parse(frames, batch, ack)));
             assertEquals(tcp, flows.lookup(parse(frames, batch, request)));
             assertEquals(PacketBatch.VERDICT_PASS, batch.verdict[arp]);
+        }
+    }
+
+    @Test
+    void fragmentsWithoutTransportHeaderPassUntracked()
+    {
+        final Frames frames = new Frames();
+        final int first = frames.udp(0, CLIENT, 5353, RESOLVER, 53, 40);
+        final int later = frames.udp(0, CLIENT, 5353, RESOLVER, 53, 40);
+        final int lastTcp = frames.tcp(0, CLIENT, 40_000, SERVER, 80, TcpFlyweight.ACK, 20);
+        frames.fragment(first, true, 0);
+        frames.fragment(later, true, 6);
+        frames.fragment(lastTcp, false, 9);
+        final PacketBatch batch = frames.batch(0, frames.count());
+        try (Worker worker = new Worker(0, config(DataPlaneConfig.Action.DROP, DataPlaneConfig.Action.PASS)))
+        {
+            worker.process(batch);
+            assertEquals(3, worker.counters().get(Counter.FRAGMENTS));
+            assertEquals(2, worker.counters().get(Counter.FRAGMENTS_UNTRACKED), "the two later fragments");
+            assertEquals(1, worker.flows().size(), "only the first fragment, which holds the UDP header, is tracked");
+            assertEquals(1, worker.counters().get(Counter.FLOWS_UDP));
+            assertEquals(0, worker.counters().get(Counter.TCP_INVALID), "a later TCP fragment is not a TCP event");
+            assertEquals(3, worker.counters().get(Counter.PASSED));
         }
     }
 
