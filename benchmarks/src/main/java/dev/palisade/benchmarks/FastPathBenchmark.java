@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
     "-Dagrona.disable.bounds.checks=true"})
 public class FastPathBenchmark
 {
-    static final int BATCH = 64;
+    static final int BATCH = 256;
 
     @Param({"1000", "1000000"})
     int flows;

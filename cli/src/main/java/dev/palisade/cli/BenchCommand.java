@@ -4,6 +4,7 @@ import dev.palisade.benchmarks.FastPathScenario;
 import dev.palisade.benchmarks.Measurement;
 import dev.palisade.enforcement.conntrack.ConntrackConfig;
 import dev.palisade.enforcement.pipeline.DataPlaneConfig;
+import dev.palisade.enforcement.pipeline.PacketBatch;
 import dev.palisade.enforcement.pipeline.ReplayEngine;
 import dev.palisade.enforcement.pipeline.ReplaySummary;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -86,7 +87,8 @@ public final class BenchCommand implements Runnable
         @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Unmeasured passes first (default: ${DEFAULT-VALUE}).")
         int warmup;
 
-        @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Packets per batch (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--batch", paramLabel = "N", defaultValue = "" + PacketBatch.DEFAULT_CAPACITY,
+            description = "Packets per batch (default: ${DEFAULT-VALUE}).")
         int batch;
 
         @Option(names = "--json", description = "Print one JSON object.")

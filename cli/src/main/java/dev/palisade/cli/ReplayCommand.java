@@ -3,6 +3,7 @@ package dev.palisade.cli;
 import dev.palisade.enforcement.conntrack.ConntrackConfig;
 import dev.palisade.enforcement.counters.Counter;
 import dev.palisade.enforcement.pipeline.DataPlaneConfig;
+import dev.palisade.enforcement.pipeline.PacketBatch;
 import dev.palisade.enforcement.pipeline.ReplayEngine;
 import dev.palisade.enforcement.pipeline.ReplaySummary;
 import picocli.CommandLine;
@@ -58,7 +59,8 @@ public final class ReplayCommand implements Callable<Integer>
     @Option(names = "--no-midstream", description = "Do not pick up TCP connections seen without their SYN.")
     boolean noMidstream;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Packets per batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "" + PacketBatch.DEFAULT_CAPACITY,
+            description = "Packets per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--quiet", description = "No progress lines on stderr.")

@@ -27,6 +27,11 @@ public abstract class CaptureReader implements AutoCloseable
 {
     /** Larger records are treated as corruption (pcap's own limit is 262,144 bytes; pcapng allows more). */
     public static final int MAX_RECORD_BYTES = 16 << 20;
+    /**
+     * Longest frame a record's original length may claim: libpcap's largest snap length. A larger claim is corrupt
+     * (one real capture says 4,093,509,168) and is capped here so it cannot swell byte counters.
+     */
+    public static final int MAX_WIRE_LENGTH = 262_144;
 
     protected final MappedFile file;
     protected long position;
@@ -178,10 +183,10 @@ public abstract class CaptureReader implements AutoCloseable
         segmentIndex = MappedFile.segmentOf(dataPosition);
         packetOffset = MappedFile.offsetIn(dataPosition);
         capturedLength = captured;
-        // The field is unsigned; no frame is longer than a record may be, so larger claims are capped there (keeps
-        // the parser's offset arithmetic in range; tshark caps at 2^31 - 1 for the same reason).
+        // The field is unsigned; larger claims than any frame are capped (tshark caps at 2^31 - 1, which keeps its
+        // arithmetic in range but would put gigabytes into byte counters).
         final long wireUnsigned = Integer.toUnsignedLong(wire);
-        wireLength = (int)Math.max(Math.min(wireUnsigned, MAX_RECORD_BYTES), captured);
+        wireLength = (int)Math.max(Math.min(wireUnsigned, MAX_WIRE_LENGTH), captured);
         timestampNs = tsNs;
         linkType = link;
         packetCount++;

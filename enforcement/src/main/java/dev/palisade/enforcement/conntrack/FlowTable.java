@@ -5,7 +5,7 @@ import dev.palisade.enforcement.counters.OffHeapRegion;
 import dev.palisade.enforcement.counters.WorkerCounters;
 import dev.palisade.enforcement.packet.PacketMeta;
 import org.agrona.BitUtil;
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.UnsafeApi;
 
 /**
  * One worker's connection-tracking table: open addressing with linear probing over fixed, off-heap slots. Nothing
@@ -73,8 +73,10 @@ public final class FlowTable implements AutoCloseable
     private final long[] timeoutTicks;
     private final OffHeapRegion hotMemory;
     private final OffHeapRegion coldMemory;
-    private final UnsafeBuffer hot;
-    private final UnsafeBuffer cold;
+    /** Base addresses of the two regions. Every offset used with them is derived from a slot masked by slotMask,
+     * so raw (unchecked) access is safe here; bounds checks stay on for untrusted packet bytes. */
+    private final long hotAddress;
+    private final long coldAddress;
     private int size;
     private int sweepHand;
     private int evictHand;
@@ -99,8 +101,8 @@ public final class FlowTable implements AutoCloseable
         }
         hotMemory = new OffHeapRegion(slots * SLOT_LENGTH);
         coldMemory = new OffHeapRegion(slots * COLD_LENGTH);
-        hot = hotMemory.buffer();
-        cold = coldMemory.buffer();
+        hotAddress = hotMemory.buffer().addressOffset();
+        coldAddress = coldMemory.buffer().addressOffset();
     }
 
     public int capacityFlows()
@@ -171,14 +173,14 @@ public final class FlowTable implements AutoCloseable
         final int slot = find(meta);
         if (slot >= 0)
         {
-            final long word = hot.getLong((slot << 6) + WORD_OFFSET);
+            final long word = hotLong((slot << 6) + WORD_OFFSET);
             if (!expired(word, nowTicks))
             {
                 lastCreated = false; // before update: a SYN that reopens a closed flow sets it
                 update(slot, word, meta, nowTicks, nowNs);
                 return slot;
             }
-            remove(slot);
+            removeSlot(slot);
             counters.increment(Counter.FLOWS_EXPIRED);
         }
         return create(meta, nowTicks, nowNs);
@@ -191,7 +193,7 @@ public final class FlowTable implements AutoCloseable
     public long touch(final long flowHash)
     {
         final int home = home(flowHash);
-        return hot.getLong((home << 6) + WORD_OFFSET) + hot.getLong((((home + 1) & slotMask) << 6) + WORD_OFFSET);
+        return hotLong((home << 6) + WORD_OFFSET) + hotLong((((home + 1) & slotMask) << 6) + WORD_OFFSET);
     }
 
     private int find(final PacketMeta meta)
@@ -201,16 +203,16 @@ public final class FlowTable implements AutoCloseable
         while (true)
         {
             final int offset = slot << 6;
-            final long word = hot.getLong(offset + WORD_OFFSET);
+            final long word = hotLong(offset + WORD_OFFSET);
             if ((word & WORD_IN_USE) == 0)
             {
                 return -1;
             }
-            if (hot.getLong(offset) == meta.key0 &&
-                hot.getLong(offset + 8) == meta.key1 &&
-                hot.getLong(offset + 16) == meta.key2 &&
-                hot.getLong(offset + 24) == meta.key3 &&
-                hot.getLong(offset + 32) == meta.key4 &&
+            if (hotLong(offset) == meta.key0 &&
+                hotLong(offset + 8) == meta.key1 &&
+                hotLong(offset + 16) == meta.key2 &&
+                hotLong(offset + 24) == meta.key3 &&
+                hotLong(offset + 32) == meta.key4 &&
                 (word & ((long)FLAG_ZONE_VNI << 8)) == zoneFlag)
             {
                 return slot;
@@ -286,26 +288,26 @@ public final class FlowTable implements AutoCloseable
             flags |= FLAG_INITIATOR_IS_B;
         }
         int slot = home(meta.flowHash);
-        while ((hot.getLong((slot << 6) + WORD_OFFSET) & WORD_IN_USE) != 0)
+        while ((hotLong((slot << 6) + WORD_OFFSET) & WORD_IN_USE) != 0)
         {
             slot = (slot + 1) & slotMask;
         }
         final int offset = slot << 6;
         final boolean reply = !initiatorIsSender;
         final long length = meta.wireLength & LOW32;
-        hot.putLong(offset, meta.key0);
-        hot.putLong(offset + 8, meta.key1);
-        hot.putLong(offset + 16, meta.key2);
-        hot.putLong(offset + 24, meta.key3);
-        hot.putLong(offset + 32, meta.key4);
-        hot.putLong(offset + WORD_OFFSET, word(nowTicks, flags, state));
-        hot.putLong(offset + PACKETS_OFFSET, reply ? 1L << 32 : 1L);
-        hot.putLong(offset + BYTES_OFFSET, reply ? length << 32 : length);
+        putHotLong(offset, meta.key0);
+        putHotLong(offset + 8, meta.key1);
+        putHotLong(offset + 16, meta.key2);
+        putHotLong(offset + 24, meta.key3);
+        putHotLong(offset + 32, meta.key4);
+        putHotLong(offset + WORD_OFFSET, word(nowTicks, flags, state));
+        putHotLong(offset + PACKETS_OFFSET, reply ? 1L << 32 : 1L);
+        putHotLong(offset + BYTES_OFFSET, reply ? length << 32 : length);
         final int coldOffset = slot * COLD_LENGTH;
-        cold.putLong(coldOffset + CARRY_PACKETS_ORIGINAL, 0);
-        cold.putLong(coldOffset + CARRY_BYTES_ORIGINAL, 0);
-        cold.putLong(coldOffset + CREATED_OFFSET, nowNs);
-        cold.putLong(coldOffset + RESERVED_OFFSET, 0);
+        putColdLong(coldOffset + CARRY_PACKETS_ORIGINAL, 0);
+        putColdLong(coldOffset + CARRY_BYTES_ORIGINAL, 0);
+        putColdLong(coldOffset + CREATED_OFFSET, nowNs);
+        putColdLong(coldOffset + RESERVED_OFFSET, 0);
         size++;
 
         counters.increment(Counter.FLOWS_CREATED);
@@ -347,11 +349,11 @@ public final class FlowTable implements AutoCloseable
         {
             state++;
         }
-        hot.putLong(offset + WORD_OFFSET, word(nowTicks, flags, state));
+        putHotLong(offset + WORD_OFFSET, word(nowTicks, flags, state));
 
         final long length = meta.wireLength & LOW32;
-        long packets = hot.getLong(offset + PACKETS_OFFSET);
-        long bytes = hot.getLong(offset + BYTES_OFFSET);
+        long packets = hotLong(offset + PACKETS_OFFSET);
+        long bytes = hotLong(offset + BYTES_OFFSET);
         if (reply)
         {
             if ((packets >>> 32) == LOW32)
@@ -390,14 +392,14 @@ public final class FlowTable implements AutoCloseable
             }
             bytes = (bytes & ~LOW32) | low;
         }
-        hot.putLong(offset + PACKETS_OFFSET, packets);
-        hot.putLong(offset + BYTES_OFFSET, bytes);
+        putHotLong(offset + PACKETS_OFFSET, packets);
+        putHotLong(offset + BYTES_OFFSET, bytes);
     }
 
     private void carry(final int slot, final int field)
     {
         final int index = slot * COLD_LENGTH + field;
-        cold.putInt(index, cold.getInt(index) + 1);
+        putColdInt(index, coldInt(index) + 1);
     }
 
     /** A SYN on a closed connection's 5-tuple starts a new connection in the same slot (port reuse). */
@@ -410,12 +412,12 @@ public final class FlowTable implements AutoCloseable
         {
             flags |= FLAG_INITIATOR_IS_B;
         }
-        hot.putLong(offset + WORD_OFFSET, word(nowTicks, flags, FlowState.SYN_SENT));
-        hot.putLong(offset + PACKETS_OFFSET, 1L);
-        hot.putLong(offset + BYTES_OFFSET, meta.wireLength & LOW32);
-        cold.putLong(coldOffset + CARRY_PACKETS_ORIGINAL, 0);
-        cold.putLong(coldOffset + CARRY_BYTES_ORIGINAL, 0);
-        cold.putLong(coldOffset + CREATED_OFFSET, nowNs);
+        putHotLong(offset + WORD_OFFSET, word(nowTicks, flags, FlowState.SYN_SENT));
+        putHotLong(offset + PACKETS_OFFSET, 1L);
+        putHotLong(offset + BYTES_OFFSET, meta.wireLength & LOW32);
+        putColdLong(coldOffset + CARRY_PACKETS_ORIGINAL, 0);
+        putColdLong(coldOffset + CARRY_BYTES_ORIGINAL, 0);
+        putColdLong(coldOffset + CREATED_OFFSET, nowNs);
         lastReply = false;
         lastCreated = true;
         counters.increment(Counter.FLOWS_REOPENED);
@@ -435,7 +437,7 @@ public final class FlowTable implements AutoCloseable
         {
             final int slot = evictHand;
             evictHand = (evictHand + 1) & slotMask;
-            final long word = hot.getLong((slot << 6) + WORD_OFFSET);
+            final long word = hotLong((slot << 6) + WORD_OFFSET);
             if ((word & WORD_IN_USE) == 0)
             {
                 continue;
@@ -443,7 +445,7 @@ public final class FlowTable implements AutoCloseable
             examined++;
             if (expired(word, nowTicks))
             {
-                remove(slot);
+                removeSlot(slot);
                 counters.increment(Counter.FLOWS_EXPIRED);
                 return;
             }
@@ -464,12 +466,12 @@ public final class FlowTable implements AutoCloseable
         }
         if (oldestNonEstablished >= 0)
         {
-            remove(oldestNonEstablished);
+            removeSlot(oldestNonEstablished);
             counters.increment(Counter.EVICTIONS_NON_ESTABLISHED);
         }
         else
         {
-            remove(oldestEstablished);
+            removeSlot(oldestEstablished);
             counters.increment(Counter.EVICTIONS_ESTABLISHED);
         }
     }
@@ -488,10 +490,10 @@ public final class FlowTable implements AutoCloseable
         for (int i = 0; i < examine; i++)
         {
             final int slot = sweepHand;
-            final long word = hot.getLong((slot << 6) + WORD_OFFSET);
+            final long word = hotLong((slot << 6) + WORD_OFFSET);
             if ((word & WORD_IN_USE) != 0 && expired(word, nowTicks))
             {
-                remove(slot);
+                removeSlot(slot);
                 counters.increment(Counter.FLOWS_EXPIRED);
                 removed++;
                 // A later flow may have shifted into this slot: look at it again next time.
@@ -505,13 +507,22 @@ public final class FlowTable implements AutoCloseable
     /** Removes the flow in a slot, shifting later slots of its probe run back (no tombstones). */
     public void remove(final int slot)
     {
+        if (!inUse(slot))
+        {
+            throw new IllegalArgumentException("slot " + slot + " holds no flow");
+        }
+        removeSlot(slot);
+    }
+
+    private void removeSlot(final int slot)
+    {
         int hole = slot;
         int next = slot;
         while (true)
         {
             next = (next + 1) & slotMask;
             final int nextOffset = next << 6;
-            if ((hot.getLong(nextOffset + WORD_OFFSET) & WORD_IN_USE) == 0)
+            if ((hotLong(nextOffset + WORD_OFFSET) & WORD_IN_USE) == 0)
             {
                 break;
             }
@@ -520,22 +531,63 @@ public final class FlowTable implements AutoCloseable
             final boolean homeBetween = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next);
             if (!homeBetween)
             {
-                hot.putBytes(hole << 6, hot, nextOffset, SLOT_LENGTH);
-                cold.putBytes(hole * COLD_LENGTH, cold, next * COLD_LENGTH, COLD_LENGTH);
+                UnsafeApi.copyMemory(hotAddress + nextOffset, hotAddress + (hole << 6), SLOT_LENGTH);
+                UnsafeApi.copyMemory(coldAddress + (long)next * COLD_LENGTH, coldAddress + (long)hole * COLD_LENGTH,
+                    COLD_LENGTH);
                 hole = next;
             }
         }
-        hot.putLong((hole << 6) + WORD_OFFSET, 0);
+        putHotLong((hole << 6) + WORD_OFFSET, 0);
         size--;
+    }
+
+    private long hotLong(final int offset)
+    {
+        return UnsafeApi.getLong(hotAddress + offset);
+    }
+
+    private void putHotLong(final int offset, final long value)
+    {
+        UnsafeApi.putLong(hotAddress + offset, value);
+    }
+
+    private long coldLong(final int offset)
+    {
+        return UnsafeApi.getLong(coldAddress + offset);
+    }
+
+    private void putColdLong(final int offset, final long value)
+    {
+        UnsafeApi.putLong(coldAddress + offset, value);
+    }
+
+    private int coldInt(final int offset)
+    {
+        return UnsafeApi.getInt(coldAddress + offset);
+    }
+
+    private void putColdInt(final int offset, final int value)
+    {
+        UnsafeApi.putInt(coldAddress + offset, value);
+    }
+
+    /** Public entry points take slots from outside; raw access has no net, so they check. */
+    private int checkSlot(final int slot)
+    {
+        if (slot < 0 || slot > slotMask)
+        {
+            throw new IllegalArgumentException("slot " + slot + " is not in 0.." + slotMask);
+        }
+        return slot;
     }
 
     /** Recomputes a stored flow's hash from its key (removal needs its home slot; storing it would cost memory). */
     private long hashOf(final int slot)
     {
         final int offset = slot << 6;
-        final long zoneKind = (flagsOf(hot.getLong(offset + WORD_OFFSET)) & FLAG_ZONE_VNI) != 0 ? 1 : 0;
-        return PacketMeta.hash(hot.getLong(offset), hot.getLong(offset + 8), hot.getLong(offset + 16),
-            hot.getLong(offset + 24), hot.getLong(offset + 32), zoneKind);
+        final long zoneKind = (flagsOf(hotLong(offset + WORD_OFFSET)) & FLAG_ZONE_VNI) != 0 ? 1 : 0;
+        return PacketMeta.hash(hotLong(offset), hotLong(offset + 8), hotLong(offset + 16),
+            hotLong(offset + 24), hotLong(offset + 32), zoneKind);
     }
 
     // Accessors for tests, listings and the control plane (not the packet path).
@@ -548,53 +600,59 @@ public final class FlowTable implements AutoCloseable
 
     public boolean inUse(final int slot)
     {
-        return (hot.getLong((slot << 6) + WORD_OFFSET) & WORD_IN_USE) != 0;
+        return (hotLong((checkSlot(slot) << 6) + WORD_OFFSET) & WORD_IN_USE) != 0;
     }
 
     public int state(final int slot)
     {
-        return state(hot.getLong((slot << 6) + WORD_OFFSET));
+        return state(hotLong((checkSlot(slot) << 6) + WORD_OFFSET));
     }
 
     public int flags(final int slot)
     {
-        return flagsOf(hot.getLong((slot << 6) + WORD_OFFSET));
+        return flagsOf(hotLong((checkSlot(slot) << 6) + WORD_OFFSET));
     }
 
     public int protocol(final int slot)
     {
-        return (int)(hot.getLong((slot << 6) + 32) >>> 24) & 0xFF;
+        return (int)(hotLong((checkSlot(slot) << 6) + 32) >>> 24) & 0xFF;
     }
 
     public long packets(final int slot, final boolean reply)
     {
-        final long packed = hot.getLong((slot << 6) + PACKETS_OFFSET);
-        final long carries = cold.getInt(slot * COLD_LENGTH + (reply ? CARRY_PACKETS_REPLY : CARRY_PACKETS_ORIGINAL)) & LOW32;
+        checkSlot(slot);
+        final long packed = hotLong((slot << 6) + PACKETS_OFFSET);
+        final long carries = coldInt(slot * COLD_LENGTH + (reply ? CARRY_PACKETS_REPLY : CARRY_PACKETS_ORIGINAL)) & LOW32;
         return (carries << 32) + (reply ? packed >>> 32 : packed & LOW32);
     }
 
     public long bytes(final int slot, final boolean reply)
     {
-        final long packed = hot.getLong((slot << 6) + BYTES_OFFSET);
-        final long carries = cold.getInt(slot * COLD_LENGTH + (reply ? CARRY_BYTES_REPLY : CARRY_BYTES_ORIGINAL)) & LOW32;
+        checkSlot(slot);
+        final long packed = hotLong((slot << 6) + BYTES_OFFSET);
+        final long carries = coldInt(slot * COLD_LENGTH + (reply ? CARRY_BYTES_REPLY : CARRY_BYTES_ORIGINAL)) & LOW32;
         return (carries << 32) + (reply ? packed >>> 32 : packed & LOW32);
     }
 
     public long createdNs(final int slot)
     {
-        return cold.getLong(slot * COLD_LENGTH + CREATED_OFFSET);
+        return coldLong(checkSlot(slot) * COLD_LENGTH + CREATED_OFFSET);
     }
 
     /** @return when the flow last saw a packet, at tick resolution (2^20 ns). */
     public long lastSeenNs(final int slot)
     {
-        return (hot.getLong((slot << 6) + WORD_OFFSET) >>> TICK_SHIFT) << TICK_SHIFT;
+        return (hotLong((checkSlot(slot) << 6) + WORD_OFFSET) >>> TICK_SHIFT) << TICK_SHIFT;
     }
 
     /** @return word {@code i} (0..4) of the flow's canonical key; the zone kind is {@link #FLAG_ZONE_VNI}. */
     public long keyWord(final int slot, final int i)
     {
-        return hot.getLong((slot << 6) + KEY_OFFSET + i * 8);
+        if (i < 0 || i > 4)
+        {
+            throw new IllegalArgumentException("key word " + i + " is not in 0..4");
+        }
+        return hotLong((checkSlot(slot) << 6) + KEY_OFFSET + i * 8);
     }
 
     @Override

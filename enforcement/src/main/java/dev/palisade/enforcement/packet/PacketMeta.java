@@ -93,8 +93,22 @@ public final class PacketMeta
     public boolean keyReversed;
     public long flowHash;
 
+    /**
+     * Set by the parser's fast path once it has written the fields that are constant for its packet shape (untagged
+     * Ethernet, IPv4, no tunnel…), so that the next fast-path packet in this struct need not write them again; cleared
+     * by {@link #reset}. Only the parser writes a meta's fields, which is what makes this safe.
+     */
+    boolean commonShapeWritten;
+
+    /** Makes the parser's fast path write every field of the next packet again (for tests that poison fields). */
+    void forgetShape()
+    {
+        commonShapeWritten = false;
+    }
+
     public void reset(final int frameOffset, final int capturedLength, final int wireLength, final int linkType)
     {
+        commonShapeWritten = false;
         this.frameOffset = frameOffset;
         this.capturedLength = capturedLength;
         this.wireLength = wireLength;

@@ -109,8 +109,9 @@ public final class PacketParser
 
     /**
      * The shape most packets have, in one straight line: untagged Ethernet, IPv4 without options or fragmentation,
-     * then TCP, or UDP that is not an overlay. Every field of {@code meta} is written exactly once, with the values
-     * the general path would give (a test holds the two paths equal). Anything else, including every malformed
+     * then TCP, or UDP that is not an overlay. Every field of {@code meta} ends with the value the general path would
+     * give (a test holds the two paths equal); fields constant for this shape are written only when the previous
+     * packet in this struct took another path. Anything else, including every malformed
      * packet, returns false and takes the general path, which sets the reason.
      */
     private boolean parseCommonIpv4(final int offset, final int capturedLength, final int wireLength, final PacketMeta meta)
@@ -186,24 +187,31 @@ public final class PacketParser
         }
         final long addresses = buffer.getLong(ip + Ipv4Flyweight.SOURCE_OFFSET, NETWORK);
 
+        if (!meta.commonShapeWritten)
+        {
+            // Constant for this shape: written once, then kept while consecutive packets take this path.
+            meta.linkType = LinkType.ETHERNET;
+            meta.etherType = EthernetFlyweight.ETHER_TYPE_IPV4;
+            meta.vlanCount = 0;
+            meta.outerVlan = PacketMeta.NO_VLAN;
+            meta.innerVlan = PacketMeta.NO_VLAN;
+            meta.tunnelDepth = 0;
+            meta.vni = PacketMeta.NO_VNI;
+            meta.zone = 0;
+            meta.l3 = PacketMeta.L3_IPV4;
+            meta.fragment = PacketMeta.FRAGMENT_NONE;
+            meta.srcHi = 0;
+            meta.dstHi = 0;
+            meta.icmpType = -1;
+            meta.icmpCode = -1;
+            meta.commonShapeWritten = true;
+        }
         meta.frameOffset = offset;
         meta.capturedLength = capturedLength;
         meta.wireLength = wireLength;
-        meta.linkType = LinkType.ETHERNET;
-        meta.etherType = EthernetFlyweight.ETHER_TYPE_IPV4;
-        meta.vlanCount = 0;
-        meta.outerVlan = PacketMeta.NO_VLAN;
-        meta.innerVlan = PacketMeta.NO_VLAN;
-        meta.tunnelDepth = 0;
-        meta.vni = PacketMeta.NO_VNI;
-        meta.zone = 0;
-        meta.l3 = PacketMeta.L3_IPV4;
         meta.l3Offset = ip;
         meta.ttl = protocolWord >>> 24;
-        meta.fragment = PacketMeta.FRAGMENT_NONE;
-        meta.srcHi = 0;
         meta.srcLo = PacketMeta.IPV4_MAPPED_PREFIX | (addresses >>> 32);
-        meta.dstHi = 0;
         meta.dstLo = PacketMeta.IPV4_MAPPED_PREFIX | (addresses & 0xFFFF_FFFFL);
         meta.protocol = protocol;
         meta.l4Offset = l4;
@@ -213,8 +221,6 @@ public final class PacketParser
         meta.tcpSeq = tcpSeq;
         meta.tcpAck = tcpAck;
         meta.tcpWindow = tcpWindow;
-        meta.icmpType = -1;
-        meta.icmpCode = -1;
         meta.payloadOffset = payloadOffset;
         meta.payloadLength = Math.max(0, payloadEnd - payloadOffset);
         return true;

@@ -123,7 +123,7 @@ class CaptureReaderTest
         {
             assertTrue(reader.next());
             assertEquals(FRAME_A.length, reader.capturedLength());
-            assertEquals(CaptureReader.MAX_RECORD_BYTES, reader.wireLength(),
+            assertEquals(CaptureReader.MAX_WIRE_LENGTH, reader.wireLength(),
                 "4,093,509,168 is a snapped giant, not 'same as captured'");
         }
     }
