@@ -10,7 +10,7 @@ import dev.palisade.enforcement.conntrack.ConntrackConfig;
  *                         should not forward what it cannot classify) or {@link Action#PASS}.
  * @param nonIpAction      what happens to non-IP frames (ARP, LLDP): {@link Action#PASS} by default, since ARP must work.
  * @param batchSize        packets per batch.
- * @param sweepPerBatch    flow entries examined for expiry after each batch.
+ * @param sweepPerBatch    flow-table slots examined for expiry after each batch.
  */
 public record DataPlaneConfig(
     ConntrackConfig conntrack,

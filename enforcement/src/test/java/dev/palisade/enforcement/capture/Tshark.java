@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -63,28 +64,43 @@ public final class Tshark
             command.add(field);
         }
 
+        final List<String[]> rows = new ArrayList<>();
+        for (final String line : run(command.subList(1, command.size()), Map.of(), TIMEOUT_SECONDS))
+        {
+            rows.add(line.split("\t", -1));
+        }
+        return rows;
+    }
+
+    /**
+     * Runs tshark with {@code arguments} (and extra environment variables) and returns its standard output's lines.
+     *
+     * @throws IOException when it fails, or does not finish within {@code timeoutSeconds}.
+     */
+    public static List<String> run(final List<String> arguments, final Map<String, String> environment,
+        final long timeoutSeconds) throws IOException, InterruptedException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(EXECUTABLE.toString());
+        command.addAll(arguments);
         final Path output = Files.createTempFile("tshark-", ".txt");
         try
         {
-            final Process process = new ProcessBuilder(command)
+            final ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(output.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+            builder.environment().putAll(environment);
+            final Process process = builder.start();
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
             {
                 process.destroyForcibly();
-                throw new IOException("tshark did not finish within " + TIMEOUT_SECONDS + " s: " + command);
+                throw new IOException("tshark did not finish within " + timeoutSeconds + " s: " + command);
             }
             if (process.exitValue() != 0)
             {
                 throw new IOException("tshark exited with " + process.exitValue() + ": " + command);
             }
-            final List<String[]> rows = new ArrayList<>();
-            for (final String line : Files.readAllLines(output, StandardCharsets.UTF_8))
-            {
-                rows.add(line.split("\t", -1));
-            }
-            return rows;
+            return Files.readAllLines(output, StandardCharsets.UTF_8);
         }
         finally
         {

@@ -1,12 +1,11 @@
 package dev.palisade.enforcement.pipeline;
 
-import java.io.File;
+import dev.palisade.enforcement.capture.Tshark;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -36,7 +35,6 @@ public final class TsharkConversations
     static final String UDP_SECTION = "UDP Conversations";
     static final String ROW_MARK = "<->";
     private static final long TIMEOUT_SECONDS = 120;
-    private static final Path EXECUTABLE = locate();
 
     private TsharkConversations()
     {
@@ -44,7 +42,7 @@ public final class TsharkConversations
 
     public static boolean isAvailable()
     {
-        return EXECUTABLE != null;
+        return Tshark.isAvailable();
     }
 
     public static void assumeAvailable()
@@ -62,30 +60,8 @@ public final class TsharkConversations
      */
     public static Counts count(final Path capture, final Path configDirectory) throws IOException, InterruptedException
     {
-        final Path output = Files.createTempFile("tshark-conv-", ".txt");
-        try
-        {
-            final ProcessBuilder builder = new ProcessBuilder(EXECUTABLE.toString(), "-n", "-r", capture.toString(),
-                "-q", "-z", "conv,tcp", "-z", "conv,udp")
-                .redirectOutput(output.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD);
-            builder.environment().put("WIRESHARK_CONFIG_DIR", configDirectory.toString());
-            final Process process = builder.start();
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                throw new IOException("tshark did not finish within " + TIMEOUT_SECONDS + " s on " + capture);
-            }
-            if (process.exitValue() != 0)
-            {
-                throw new IOException("tshark exited with " + process.exitValue() + " on " + capture);
-            }
-            return parse(Files.readAllLines(output, StandardCharsets.UTF_8));
-        }
-        finally
-        {
-            Files.deleteIfExists(output);
-        }
+        return parse(Tshark.run(List.of("-n", "-r", capture.toString(), "-q", "-z", "conv,tcp", "-z", "conv,udp"),
+            Map.of("WIRESHARK_CONFIG_DIR", configDirectory.toString()), TIMEOUT_SECONDS));
     }
 
     /** Counts the {@code a:port <-> b:port} rows under each table's heading. */
@@ -113,26 +89,5 @@ public final class TsharkConversations
             }
         }
         return new Counts(tcp, udp);
-    }
-
-    private static Path locate()
-    {
-        final String searchPath = System.getenv("PATH");
-        if (searchPath != null)
-        {
-            for (final String directory : searchPath.split(File.pathSeparator))
-            {
-                if (!directory.isEmpty())
-                {
-                    final Path candidate = Path.of(directory, "tshark");
-                    if (Files.isExecutable(candidate))
-                    {
-                        return candidate;
-                    }
-                }
-            }
-        }
-        final Path fallback = Path.of("/usr/bin/tshark");
-        return Files.isExecutable(fallback) ? fallback : null;
     }
 }
