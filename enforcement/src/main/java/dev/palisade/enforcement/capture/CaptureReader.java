@@ -178,6 +178,15 @@ public abstract class CaptureReader implements AutoCloseable
         return position;
     }
 
+    /**
+     * Lets the memory holding file bytes before {@code position} go (see {@link MappedFile#releaseBefore}). Reading
+     * those bytes again still works, only more slowly; call it for what every consumer is done with.
+     */
+    public void releaseBefore(final long position)
+    {
+        file.releaseBefore(position);
+    }
+
     protected final void setPacket(final long dataPosition, final int captured, final int wire, final long tsNs, final int link)
     {
         segmentIndex = MappedFile.segmentOf(dataPosition);

@@ -1,5 +1,6 @@
 package dev.palisade.enforcement.capture;
 
+import dev.palisade.enforcement.internal.LibC;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -25,6 +26,7 @@ final class MappedFile implements AutoCloseable
     private final long length;
     private final MappedByteBuffer[] mapped;
     private final UnsafeBuffer[] segments;
+    private long released;
 
     MappedFile(final Path path) throws IOException
     {
@@ -41,8 +43,45 @@ final class MappedFile implements AutoCloseable
                 final long size = Math.min(STEP + OVERLAP, length - start);
                 mapped[i] = channel.map(FileChannel.MapMode.READ_ONLY, start, Math.max(0, size));
                 segments[i] = new UnsafeBuffer(mapped[i]);
+                if (LibC.available() && size > 0)
+                {
+                    LibC.madvise(segments[i].addressOffset(), size, LibC.MADV_SEQUENTIAL); // a hint: failure is fine
+                }
             }
         }
+    }
+
+    /**
+     * Drops the pages of file bytes before {@code position} from this process's memory. The mapping is of a file, so
+     * nothing is lost: a later read of those bytes faults them in again from the page cache or the disk. This is what
+     * keeps a multi-gigabyte replay's resident memory small.
+     */
+    void releaseBefore(final long position)
+    {
+        if (!LibC.available() || position <= released)
+        {
+            return;
+        }
+        for (int i = 0; i < segments.length; i++)
+        {
+            final long segmentStart = i * STEP;
+            final long segmentEnd = segmentStart + segments[i].capacity();
+            final long from = Math.max(released, segmentStart);
+            final long to = Math.min(position, segmentEnd);
+            if (from >= to)
+            {
+                continue;
+            }
+            // Whole pages inside [from, to) only: a page shared with bytes still ahead stays.
+            final long address = segments[i].addressOffset();
+            final long first = (address + (from - segmentStart) + LibC.PAGE_SIZE - 1) & -LibC.PAGE_SIZE;
+            final long last = (address + (to - segmentStart)) & -LibC.PAGE_SIZE;
+            if (last > first)
+            {
+                LibC.madvise(first, last - first, LibC.MADV_DONTNEED);
+            }
+        }
+        released = position;
     }
 
     Path path()

@@ -13,7 +13,10 @@ public final class LibC
     public static final int PROT_WRITE = 0x2;
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MADV_SEQUENTIAL = 2;
+    public static final int MADV_DONTNEED = 4;
     public static final int MADV_HUGEPAGE = 14;
+    public static final long PAGE_SIZE = 4096;
     public static final long MAP_FAILED = -1L;
 
     private static final boolean AVAILABLE = register();

@@ -26,6 +26,11 @@ public final class ReplayEngine
     /** Batches in flight per worker (the depth of its "receive ring"). */
     static final int QUEUE_BATCHES = 64;
     static final long PROGRESS_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * How far behind the reader the file's pages are let go. Far more than the packets in flight (a worker's queue
+     * holds at most 64 batches), and releasing too early only costs a re-read, never correctness.
+     */
+    static final long RELEASE_LAG_BYTES = 64L << 20;
 
     /** Told about progress about once a second on long replays (from the replaying thread). */
     @FunctionalInterface
@@ -118,6 +123,7 @@ public final class ReplayEngine
                 batch.clear();
                 if ((packets & 0xFFFF) < batch.capacity())
                 {
+                    reader.releaseBefore(reader.position() - RELEASE_LAG_BYTES);
                     final long now = System.nanoTime();
                     if (now >= nextProgressNs)
                     {
@@ -171,6 +177,7 @@ public final class ReplayEngine
                 }
                 if ((++packets & 0xFFFF) == 0)
                 {
+                    reader.releaseBefore(reader.position() - RELEASE_LAG_BYTES);
                     final long now = System.nanoTime();
                     if (now >= nextProgressNs)
                     {

@@ -322,4 +322,39 @@ class CaptureRoundTripTest
     private record Packet(long timestampNs, byte[] data, int wireLength)
     {
     }
+
+    @Test
+    void releasingReadPagesNeverChangesWhatIsRead() throws IOException
+    {
+        final Path file = directory.resolve("release.pcap");
+        final int packets = 20_000;
+        final byte[] frame = new byte[400];
+        try (CaptureWriter writer = CaptureWriter.create(file, CaptureWriter.Format.PCAP, LinkType.ETHERNET, true))
+        {
+            for (int i = 0; i < packets; i++)
+            {
+                Arrays.fill(frame, (byte)i);
+                writer.write(i, frame, 0, frame.length);
+            }
+        }
+        try (CaptureReader reader = CaptureReader.open(file))
+        {
+            final List<long[]> seen = new ArrayList<>();
+            for (int i = 0; i < packets; i++)
+            {
+                assertTrue(reader.next());
+                assertEquals((byte)i, reader.buffer().getByte(reader.packetOffset()), "packet " + i);
+                seen.add(new long[] {reader.segmentIndex(), reader.packetOffset(), i});
+                if (i % 1000 == 999)
+                {
+                    reader.releaseBefore(reader.position()); // everything read so far, including this packet
+                }
+            }
+            // Released pages come back from the file when touched again.
+            for (final long[] packet : seen)
+            {
+                assertEquals((byte)packet[2], reader.segment((int)packet[0]).getByte((int)packet[1] + 399));
+            }
+        }
+    }
 }
