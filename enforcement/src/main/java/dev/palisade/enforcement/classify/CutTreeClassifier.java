@@ -1,6 +1,5 @@
 package dev.palisade.enforcement.classify;
 
-import dev.palisade.enforcement.packet.PacketMeta;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +40,6 @@ public final class CutTreeClassifier implements FiveTupleClassifier
 
     private static final int DIMENSIONS = 5;
     private static final int[] WIDTH = {32, 32, 16, 16, 8};
-    private static final int RULE_STRIDE = 8;
 
     private final int ruleCount;
     /** Root node of each tree, in order of the best (lowest) rule index the tree holds. */
@@ -55,16 +53,13 @@ public final class CutTreeClassifier implements FiveTupleClassifier
     private final int[] nodeLength;
     private final int[] children;
     private final int[] leafRules;
+    private final RuleStore store;
     private final int[] ruleData;
-    private final FiveTupleRule[] otherRules;
-    private final int[] otherIndices;
-    private final boolean otherMayMatchIpv4;
     private final int depth;
 
-    private CutTreeClassifier(final Builder builder, final int ruleCount, final int[] ruleData,
-        final FiveTupleRule[] otherRules, final int[] otherIndices)
+    private CutTreeClassifier(final Builder builder, final RuleStore store)
     {
-        this.ruleCount = ruleCount;
+        this.ruleCount = store.ruleCount;
         this.roots = builder.roots.toArray();
         this.rootBest = builder.rootBest.toArray();
         this.nodeInfo = builder.nodeInfo.toArray();
@@ -72,72 +67,31 @@ public final class CutTreeClassifier implements FiveTupleClassifier
         this.nodeLength = builder.nodeLength.toArray();
         this.children = builder.children.toArray();
         this.leafRules = builder.leafRules.toArray();
-        this.ruleData = ruleData;
-        this.otherRules = otherRules;
-        this.otherIndices = otherIndices;
+        this.store = store;
+        this.ruleData = store.data;
         this.depth = builder.maxDepth;
-        boolean anyMatchesIpv4 = false;
-        for (final FiveTupleRule rule : otherRules)
-        {
-            anyMatchesIpv4 |= rule.srcPrefix() <= FiveTupleRule.IPV4_PREFIX_BASE &&
-                rule.dstPrefix() <= FiveTupleRule.IPV4_PREFIX_BASE;
-        }
-        this.otherMayMatchIpv4 = anyMatchesIpv4;
     }
 
     public static CutTreeClassifier build(final List<FiveTupleRule> rules)
     {
+        final RuleStore store = new RuleStore(rules);
         final int n = rules.size();
-        final int[] ruleData = new int[n * RULE_STRIDE];
         final long[][] boxes = new long[n][];
         final boolean[] exactBox = new boolean[n];
         final List<Integer> ipv4 = new ArrayList<>();
-        final List<FiveTupleRule> others = new ArrayList<>();
-        final List<Integer> otherIndexList = new ArrayList<>();
-        for (int index = 0; index < n; index++)
+        for (final int index : store.ipv4Indices)
         {
             final FiveTupleRule rule = rules.get(index);
-            if (!rule.isIpv4())
-            {
-                others.add(rule);
-                otherIndexList.add(index);
-                continue;
-            }
-            final int sLen = rule.srcPrefix() - FiveTupleRule.IPV4_PREFIX_BASE;
-            final int dLen = rule.dstPrefix() - FiveTupleRule.IPV4_PREFIX_BASE;
-            final long src = rule.srcLo() & 0xFFFF_FFFFL;
-            final long dst = rule.dstLo() & 0xFFFF_FFFFL;
-            final long srcHi = src | (~TupleMergeClassifier.prefixMask(sLen) & 0xFFFF_FFFFL);
-            final long dstHi = dst | (~TupleMergeClassifier.prefixMask(dLen) & 0xFFFF_FFFFL);
-            final long protoLo;
-            final long protoHi;
-            if (rule.protocolMask() == 0xFF)
-            {
-                protoLo = rule.protocol();
-                protoHi = rule.protocol();
-            }
-            else if (rule.protocolMask() == 0)
-            {
-                protoLo = 0;
-                protoHi = 255;
-            }
-            else
-            {
-                // A partial protocol mask is not an interval: keep the whole range here, the leaf check is exact.
-                protoLo = 0;
-                protoHi = 255;
-            }
-            exactBox[index] = rule.protocolMask() == 0 || rule.protocolMask() == 0xFF;
-            boxes[index] = new long[] {src, srcHi, dst, dstHi, rule.srcPortLo(), rule.srcPortHi(), rule.dstPortLo(),
-                rule.dstPortHi(), protoLo, protoHi};
-            final int at = index * RULE_STRIDE;
-            ruleData[at] = (int)src;
-            ruleData[at + 1] = (int)srcHi;
-            ruleData[at + 2] = (int)dst;
-            ruleData[at + 3] = (int)dstHi;
-            ruleData[at + 4] = (rule.srcPortLo() << 16) | rule.srcPortHi();
-            ruleData[at + 5] = (rule.dstPortLo() << 16) | rule.dstPortHi();
-            ruleData[at + 6] = (rule.protocolMask() << 8) | rule.protocol();
+            final int at = index * RuleStore.STRIDE;
+            final int[] data = store.data;
+            // A partial protocol mask is not an interval: its box spans every protocol (the leaf check is exact),
+            // and such a rule never counts as covering a region.
+            final boolean protocolExact = rule.protocolMask() == 0xFF;
+            exactBox[index] = protocolExact || rule.protocolMask() == 0;
+            boxes[index] = new long[] {
+                data[at] & 0xFFFF_FFFFL, data[at + 1] & 0xFFFF_FFFFL, data[at + 2] & 0xFFFF_FFFFL,
+                data[at + 3] & 0xFFFF_FFFFL, rule.srcPortLo(), rule.srcPortHi(), rule.dstPortLo(), rule.dstPortHi(),
+                protocolExact ? rule.protocol() : 0, protocolExact ? rule.protocol() : 255};
             ipv4.add(index);
         }
         final Builder builder = new Builder(boxes, exactBox);
@@ -152,8 +106,8 @@ public final class CutTreeClassifier implements FiveTupleClassifier
         for (final int index : ipv4)
         {
             final FiveTupleRule rule = rules.get(index);
-            final boolean srcWide = rule.srcPrefix() - FiveTupleRule.IPV4_PREFIX_BASE < WIDE_PREFIX;
-            final boolean dstWide = rule.dstPrefix() - FiveTupleRule.IPV4_PREFIX_BASE < WIDE_PREFIX;
+            final boolean srcWide = RuleStore.sourceLength(rule) < WIDE_PREFIX;
+            final boolean dstWide = RuleStore.destinationLength(rule) < WIDE_PREFIX;
             groups.get((srcWide ? 2 : 0) | (dstWide ? 1 : 0)).add(index);
         }
         final List<int[]> trees = new ArrayList<>();
@@ -176,8 +130,7 @@ public final class CutTreeClassifier implements FiveTupleClassifier
             builder.rootBest.add(tree[0]);
             builder.roots.add(tree[1]);
         }
-        final int[] otherIndices = otherIndexList.stream().mapToInt(Integer::intValue).toArray();
-        return new CutTreeClassifier(builder, n, ruleData, others.toArray(new FiveTupleRule[0]), otherIndices);
+        return new CutTreeClassifier(builder, store);
     }
 
     @Override
@@ -197,12 +150,7 @@ public final class CutTreeClassifier implements FiveTupleClassifier
                 best = found;
             }
         }
-        if (otherMayMatchIpv4)
-        {
-            best = scanOthers(0, PacketMeta.IPV4_MAPPED_PREFIX | (src & 0xFFFF_FFFFL), 0,
-                PacketMeta.IPV4_MAPPED_PREFIX | (dst & 0xFFFF_FFFFL), srcPort, dstPort, protocol, best);
-        }
-        return best == Integer.MAX_VALUE ? NO_MATCH : best;
+        return store.finishIpv4(best, src, dst, srcPort, dstPort, protocol);
     }
 
     private int lookup(final int root, final int src, final int dst, final int srcPort, final int dstPort,
@@ -232,7 +180,7 @@ public final class CutTreeClassifier implements FiveTupleClassifier
         for (int i = start; i < end; i++)
         {
             final int rule = leafRules[i];
-            if (matches(rule, src, dst, srcPort, dstPort, protocol))
+            if (RuleStore.matches(ruleData, rule, src, dst, srcPort, dstPort, protocol))
             {
                 return rule;
             }
@@ -244,42 +192,11 @@ public final class CutTreeClassifier implements FiveTupleClassifier
     public int classify(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort,
         final int dstPort, final int protocol)
     {
-        if (srcHi == 0 && dstHi == 0 && (srcLo >>> 32) == 0xFFFF && (dstLo >>> 32) == 0xFFFF)
+        if (RuleStore.isMappedIpv4(srcHi, srcLo, dstHi, dstLo))
         {
             return classifyIpv4((int)srcLo, (int)dstLo, srcPort, dstPort, protocol);
         }
-        final int best = scanOthers(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, Integer.MAX_VALUE);
-        return best == Integer.MAX_VALUE ? NO_MATCH : best;
-    }
-
-    private int scanOthers(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort,
-        final int dstPort, final int protocol, final int bestSoFar)
-    {
-        for (int i = 0; i < otherRules.length && otherIndices[i] < bestSoFar; i++)
-        {
-            if (otherRules[i].matches(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol))
-            {
-                return otherIndices[i];
-            }
-        }
-        return bestSoFar;
-    }
-
-    private boolean matches(final int index, final int src, final int dst, final int srcPort, final int dstPort,
-        final int protocol)
-    {
-        final int[] data = ruleData;
-        final int at = index * RULE_STRIDE;
-        final int srcPorts = data[at + 4];
-        final int dstPorts = data[at + 5];
-        final int protocolRule = data[at + 6];
-        return (src ^ Integer.MIN_VALUE) >= (data[at] ^ Integer.MIN_VALUE) &&
-            (src ^ Integer.MIN_VALUE) <= (data[at + 1] ^ Integer.MIN_VALUE) &&
-            (dst ^ Integer.MIN_VALUE) >= (data[at + 2] ^ Integer.MIN_VALUE) &&
-            (dst ^ Integer.MIN_VALUE) <= (data[at + 3] ^ Integer.MIN_VALUE) &&
-            srcPort >= (srcPorts >>> 16) && srcPort <= (srcPorts & 0xFFFF) &&
-            dstPort >= (dstPorts >>> 16) && dstPort <= (dstPorts & 0xFFFF) &&
-            (protocol & (protocolRule >>> 8)) == (protocolRule & 0xFF);
+        return store.classifyOther(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
     }
 
     @Override
@@ -291,8 +208,8 @@ public final class CutTreeClassifier implements FiveTupleClassifier
     @Override
     public long memoryBytes()
     {
-        return 4L * (nodeInfo.length + nodeStart.length + nodeLength.length + children.length + leafRules.length +
-            ruleData.length) + 8L * otherRules.length;
+        return 4L * (nodeInfo.length + nodeStart.length + nodeLength.length + children.length + leafRules.length) +
+            store.memoryBytes();
     }
 
     public int nodeCount()

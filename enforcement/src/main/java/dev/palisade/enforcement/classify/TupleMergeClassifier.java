@@ -1,6 +1,5 @@
 package dev.palisade.enforcement.classify;
 
-import dev.palisade.enforcement.packet.PacketMeta;
 import org.agrona.BitUtil;
 
 import java.util.ArrayList;
@@ -41,7 +40,8 @@ public final class TupleMergeClassifier implements FiveTupleClassifier
     /** Most rules a bucket may hold before a rule is placed in another table (12 and 40 measured the same). */
     static final int BUCKET_LIMIT = 12;
 
-    private final int ruleCount;
+    private final RuleStore store;
+    private final int[] ruleData;
     private final Table[] tables;
     private final int[] tableBest;
     /**
@@ -51,80 +51,36 @@ public final class TupleMergeClassifier implements FiveTupleClassifier
      */
     private final long[] tableFilters;
     static final int FILTER_STRIDE = 8;
-    /**
-     * Verification data of every IPv4 rule, {@link #RULE_STRIDE} ints per rule index, so a check reads one half cache
-     * line: source low, source high, destination low, destination high, source ports (low << 16 | high), destination
-     * ports (low << 16 | high), protocol (mask << 8 | value).
-     */
-    private final int[] ruleData;
-    static final int RULE_STRIDE = 8;
-    /** Rules outside IPv4, in priority order, with their global indices. */
-    private final FiveTupleRule[] otherRules;
-    private final int[] otherIndices;
-    private final boolean otherMayMatchIpv4;
     private final long memoryBytes;
 
-    private TupleMergeClassifier(
-        final int ruleCount, final Table[] tables, final int[] ruleData, final FiveTupleRule[] otherRules,
-        final int[] otherIndices)
+    private TupleMergeClassifier(final RuleStore store, final Table[] tables)
     {
-        this.ruleCount = ruleCount;
+        this.store = store;
+        this.ruleData = store.data;
         this.tables = tables;
         this.tableBest = new int[tables.length];
         this.tableFilters = new long[tables.length * FILTER_STRIDE];
+        long bytes = store.memoryBytes() + 8L * tableFilters.length;
         for (int i = 0; i < tables.length; i++)
         {
             tableBest[i] = tables[i].best;
             System.arraycopy(tables[i].filter, 0, tableFilters, i * FILTER_STRIDE, FILTER_STRIDE);
-        }
-        this.ruleData = ruleData;
-        this.otherRules = otherRules;
-        this.otherIndices = otherIndices;
-        boolean anyMatchesIpv4 = false;
-        for (final FiveTupleRule rule : otherRules)
-        {
-            anyMatchesIpv4 |= rule.srcPrefix() <= FiveTupleRule.IPV4_PREFIX_BASE &&
-                rule.dstPrefix() <= FiveTupleRule.IPV4_PREFIX_BASE;
-        }
-        this.otherMayMatchIpv4 = anyMatchesIpv4;
-        long bytes = 4L * ruleData.length + 8L * otherRules.length + 8L * tableFilters.length;
-        for (final Table table : tables)
-        {
-            bytes += table.memoryBytes();
+            bytes += tables[i].memoryBytes();
         }
         this.memoryBytes = bytes;
     }
 
     public static TupleMergeClassifier build(final List<FiveTupleRule> rules)
     {
-        final int n = rules.size();
-        final int[] ruleData = new int[n * RULE_STRIDE];
-        final List<FiveTupleRule> others = new ArrayList<>();
-        final List<Integer> otherIndexList = new ArrayList<>();
+        final RuleStore store = new RuleStore(rules);
         final List<TableBuilder> builders = new ArrayList<>();
-
-        for (int index = 0; index < n; index++)
+        for (final int index : store.ipv4Indices)
         {
             final FiveTupleRule rule = rules.get(index);
-            if (!rule.isIpv4())
-            {
-                others.add(rule);
-                otherIndexList.add(index);
-                continue;
-            }
-            final int sLen = rule.srcPrefix() - FiveTupleRule.IPV4_PREFIX_BASE;
-            final int dLen = rule.dstPrefix() - FiveTupleRule.IPV4_PREFIX_BASE;
+            final int sLen = RuleStore.sourceLength(rule);
+            final int dLen = RuleStore.destinationLength(rule);
             final int src = (int)rule.srcLo();
             final int dst = (int)rule.dstLo();
-            final int at = index * RULE_STRIDE;
-            ruleData[at] = src;
-            ruleData[at + 1] = src | ~prefixMask(sLen);
-            ruleData[at + 2] = dst;
-            ruleData[at + 3] = dst | ~prefixMask(dLen);
-            ruleData[at + 4] = (rule.srcPortLo() << 16) | rule.srcPortHi();
-            ruleData[at + 5] = (rule.dstPortLo() << 16) | rule.dstPortHi();
-            ruleData[at + 6] = (rule.protocolMask() << 8) | rule.protocol();
-
             final boolean srcPortExact = rule.srcPortLo() == rule.srcPortHi();
             final boolean dstPortExact = rule.dstPortLo() == rule.dstPortHi();
             final boolean protocolExact = rule.protocolMask() == 0xFF;
@@ -156,17 +112,7 @@ public final class TupleMergeClassifier implements FiveTupleClassifier
             tables[i] = builders.get(i).build();
         }
         Arrays.sort(tables, Comparator.comparingInt(table -> table.best));
-        final int[] otherIndices = new int[otherIndexList.size()];
-        for (int i = 0; i < otherIndices.length; i++)
-        {
-            otherIndices[i] = otherIndexList.get(i);
-        }
-        return new TupleMergeClassifier(n, tables, ruleData, others.toArray(new FiveTupleRule[0]), otherIndices);
-    }
-
-    static int prefixMask(final int length)
-    {
-        return length == 0 ? 0 : -1 << (32 - length);
+        return new TupleMergeClassifier(store, tables);
     }
 
     @Override
@@ -193,67 +139,30 @@ public final class TupleMergeClassifier implements FiveTupleClassifier
             {
                 continue;
             }
-            final int found = tables[t].find(src, dst, srcPort, dstPort, protocol, this);
+            final int found = tables[t].find(src, dst, srcPort, dstPort, protocol, ruleData);
             if (found < best)
             {
                 best = found;
             }
         }
-        if (otherMayMatchIpv4)
-        {
-            best = Math.min(best, scanOthers(0, PacketMeta.IPV4_MAPPED_PREFIX | (src & 0xFFFF_FFFFL), 0,
-                PacketMeta.IPV4_MAPPED_PREFIX | (dst & 0xFFFF_FFFFL), srcPort, dstPort, protocol, best));
-        }
-        return best == Integer.MAX_VALUE ? NO_MATCH : best;
+        return store.finishIpv4(best, src, dst, srcPort, dstPort, protocol);
     }
 
     @Override
     public int classify(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort,
         final int dstPort, final int protocol)
     {
-        if (srcHi == 0 && dstHi == 0 && (srcLo >>> 32) == 0xFFFF && (dstLo >>> 32) == 0xFFFF)
+        if (RuleStore.isMappedIpv4(srcHi, srcLo, dstHi, dstLo))
         {
             return classifyIpv4((int)srcLo, (int)dstLo, srcPort, dstPort, protocol);
         }
-        final int best = scanOthers(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, Integer.MAX_VALUE);
-        return best == Integer.MAX_VALUE ? NO_MATCH : best;
-    }
-
-    private int scanOthers(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort,
-        final int dstPort, final int protocol, final int bestSoFar)
-    {
-        for (int i = 0; i < otherRules.length && otherIndices[i] < bestSoFar; i++)
-        {
-            if (otherRules[i].matches(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol))
-            {
-                return otherIndices[i];
-            }
-        }
-        return bestSoFar;
-    }
-
-    /** Full check of IPv4 rule {@code index} against a packet. Addresses compare unsigned (the sign bit flipped). */
-    boolean matches(final int index, final int src, final int dst, final int srcPort, final int dstPort,
-        final int protocol)
-    {
-        final int[] data = ruleData;
-        final int at = index * RULE_STRIDE;
-        final int srcPorts = data[at + 4];
-        final int dstPorts = data[at + 5];
-        final int protocolRule = data[at + 6];
-        return (src ^ Integer.MIN_VALUE) >= (data[at] ^ Integer.MIN_VALUE) &&
-            (src ^ Integer.MIN_VALUE) <= (data[at + 1] ^ Integer.MIN_VALUE) &&
-            (dst ^ Integer.MIN_VALUE) >= (data[at + 2] ^ Integer.MIN_VALUE) &&
-            (dst ^ Integer.MIN_VALUE) <= (data[at + 3] ^ Integer.MIN_VALUE) &&
-            srcPort >= (srcPorts >>> 16) && srcPort <= (srcPorts & 0xFFFF) &&
-            dstPort >= (dstPorts >>> 16) && dstPort <= (dstPorts & 0xFFFF) &&
-            (protocol & (protocolRule >>> 8)) == (protocolRule & 0xFF);
+        return store.classifyOther(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
     }
 
     @Override
     public int ruleCount()
     {
-        return ruleCount;
+        return store.ruleCount;
     }
 
     @Override
@@ -320,7 +229,7 @@ public final class TupleMergeClassifier implements FiveTupleClassifier
         }
 
         int find(final int src, final int dst, final int srcPort, final int dstPort, final int protocol,
-            final TupleMergeClassifier owner)
+            final int[] ruleData)
         {
             final long addresses = key(src & srcMask, dst & dstMask, 0, 0, 0);
             final int portsAndProtocol = (((srcPort & srcPortMask) << 16) | (dstPort & dstPortMask)) ^
@@ -342,7 +251,7 @@ public final class TupleMergeClassifier implements FiveTupleClassifier
                     for (int i = start; i < end; i++)
                     {
                         final int rule = bucketRules[i];
-                        if (owner.matches(rule, src, dst, srcPort, dstPort, protocol))
+                        if (RuleStore.matches(ruleData, rule, src, dst, srcPort, dstPort, protocol))
                         {
                             return rule;
                         }
@@ -385,8 +294,8 @@ public final class TupleMergeClassifier implements FiveTupleClassifier
             this.srcPortExact = srcPortExact;
             this.dstPortExact = dstPortExact;
             this.protocolExact = protocolExact;
-            this.srcMask = prefixMask(srcLength);
-            this.dstMask = prefixMask(dstLength);
+            this.srcMask = RuleStore.prefixMask(srcLength);
+            this.dstMask = RuleStore.prefixMask(dstLength);
             this.srcPortMask = srcPortExact ? 0xFFFF : 0;
             this.dstPortMask = dstPortExact ? 0xFFFF : 0;
             this.protocolMask = protocolExact ? 0xFF : 0;

@@ -106,7 +106,14 @@ class ClassifierAgreementTest
 
     static void assertAgree(final String what, final List<FiveTupleRule> rules, final List<Packet> packets)
     {
-        final FiveTupleClassifier fast = Classifiers.build(rules);
+        // The default (Classifiers.build) and the tuple space kept for comparison must both answer as the scan.
+        assertAgree(what, rules, packets, Classifiers.build(rules));
+        assertAgree(what + " (tuple space)", rules, packets, TupleMergeClassifier.build(rules));
+    }
+
+    static void assertAgree(final String what, final List<FiveTupleRule> rules, final List<Packet> packets,
+        final FiveTupleClassifier fast)
+    {
         final LinearClassifier linear = new LinearClassifier(rules);
         assertEquals(rules.size(), fast.ruleCount(), "rule count");
         for (final Packet p : packets)
