@@ -25,6 +25,7 @@ import java.io.PrintWriter;
         ReplayCommand.class,
         GenTrafficCommand.class,
         BenchCommand.class,
+        PolicyCommand.class,
         ClassbenchCommand.class,
         CommandLine.HelpCommand.class},
     footer = {

@@ -102,6 +102,47 @@ public final class AddressSet
         return false;
     }
 
+    /**
+     * @return whether every address of {@code other} is in this set. Exact because both are normal: a prefix covered
+     * by a normal set lies inside one of its prefixes (otherwise its covering pieces would have been merged).
+     */
+    public boolean containsAll(final AddressSet other)
+    {
+        for (final Prefix prefix : other.prefixes)
+        {
+            boolean inside = false;
+            for (final Prefix mine : prefixes)
+            {
+                if (mine.contains(prefix))
+                {
+                    inside = true;
+                    break;
+                }
+            }
+            if (!inside)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return whether some address is in both sets. */
+    public boolean intersects(final AddressSet other)
+    {
+        for (final Prefix prefix : other.prefixes)
+        {
+            for (final Prefix mine : prefixes)
+            {
+                if (mine.intersects(prefix))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Every address not in this set, as few prefixes as the binary split gives. */
     public AddressSet complement()
     {
