@@ -29,7 +29,7 @@ import java.util.List;
  * IPv4 rules (both prefixes inside {@code ::ffff:0:0/96}) are classified here; any other rules (IPv6, or prefixes
  * shorter than /96 such as {@code ::/0}) are checked by a linear scan alongside, and the lower index wins.
  */
-public final class TupleMergeClassifier implements FiveTupleClassifier
+public final class TupleMergeClassifier extends StoreBackedClassifier
 {
     /**
      * Prefix lengths of new tables are rounded down to a multiple of this. Measured on the 10k ClassBench sets
@@ -40,7 +40,6 @@ public final class TupleMergeClassifier implements FiveTupleClassifier
     /** Most rules a bucket may hold before a rule is placed in another table (12 and 40 measured the same). */
     static final int BUCKET_LIMIT = 12;
 
-    private final RuleStore store;
     private final int[] ruleData;
     private final Table[] tables;
     private final int[] tableBest;
@@ -55,7 +54,7 @@ public final class TupleMergeClassifier implements FiveTupleClassifier
 
     private TupleMergeClassifier(final RuleStore store, final Table[] tables)
     {
-        this.store = store;
+        super(store);
         this.ruleData = store.data;
         this.tables = tables;
         this.tableBest = new int[tables.length];
@@ -146,23 +145,6 @@ public final class TupleMergeClassifier implements FiveTupleClassifier
             }
         }
         return store.finishIpv4(best, src, dst, srcPort, dstPort, protocol);
-    }
-
-    @Override
-    public int classify(final long srcHi, final long srcLo, final long dstHi, final long dstLo, final int srcPort,
-        final int dstPort, final int protocol)
-    {
-        if (RuleStore.isMappedIpv4(srcHi, srcLo, dstHi, dstLo))
-        {
-            return classifyIpv4((int)srcLo, (int)dstLo, srcPort, dstPort, protocol);
-        }
-        return store.classifyOther(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol);
-    }
-
-    @Override
-    public int ruleCount()
-    {
-        return store.ruleCount;
     }
 
     @Override
