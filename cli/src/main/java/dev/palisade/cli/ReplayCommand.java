@@ -2,10 +2,24 @@ package dev.palisade.cli;
 
 import dev.palisade.enforcement.conntrack.ConntrackConfig;
 import dev.palisade.enforcement.counters.Counter;
+import dev.palisade.enforcement.firewall.EventSink;
+import dev.palisade.enforcement.firewall.Firewall;
+import dev.palisade.enforcement.firewall.FirewallProgram;
+import dev.palisade.enforcement.firewall.JsonLinesEventSink;
+import dev.palisade.enforcement.firewall.Quarantine;
+import dev.palisade.enforcement.firewall.RuleStats;
 import dev.palisade.enforcement.pipeline.DataPlaneConfig;
 import dev.palisade.enforcement.pipeline.PacketBatch;
 import dev.palisade.enforcement.pipeline.ReplayEngine;
 import dev.palisade.enforcement.pipeline.ReplaySummary;
+import dev.palisade.policy.Addresses;
+import dev.palisade.policy.PolicyException;
+import dev.palisade.policy.PolicyParser;
+import dev.palisade.policy.PolicyProblem;
+import dev.palisade.policy.compile.CompiledPolicy;
+import dev.palisade.policy.compile.PolicyCompiler;
+import dev.palisade.policy.compile.Prefix;
+import dev.palisade.policy.model.Cidr;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,7 +27,10 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -27,7 +44,14 @@ import java.util.concurrent.Callable;
         "Parses every packet of a pcap or pcapng file, tracks connections on N workers, and prints packets, flows, " +
             "malformed packets by reason and the rate.",
         "",
-        "Example: palisade replay --pcap traffic.pcap --workers 2 --json"},
+        "With --policy, enforces a segmentation policy as the DPU would: each new flow is decided once and its " +
+            "verdict kept in conntrack; the summary adds packets allowed and denied and per-rule hits (flows, " +
+            "packets, bytes, last hit, audit), and --events writes deny, reject, log and audit events as JSON lines.",
+        "",
+        "Examples:",
+        "  palisade replay --pcap traffic.pcap --workers 2 --json",
+        "  palisade replay --pcap traffic.pcap --policy shop.yaml --host 192.168.7.0/24 --events events.jsonl",
+        "  palisade replay --pcap traffic.pcap --policy shop.yaml --quarantine app=web --management 10.0.9.9:tcp/22"},
     sortOptions = false)
 public final class ReplayCommand implements Callable<Integer>
 {
@@ -66,6 +90,29 @@ public final class ReplayCommand implements Callable<Integer>
     @Option(names = "--quiet", description = "No progress lines on stderr.")
     boolean quiet;
 
+    @Option(names = "--policy", paramLabel = "FILE",
+        description = "Enforce this policy (YAML or JSON; see docs/policy-language.md). Errors exit 1.")
+    Path policyFile;
+
+    @Option(names = "--host", paramLabel = "CIDR", split = ",",
+        description = "Addresses of the server behind this DPU: what the policy's 'host' entity means (repeatable, " +
+            "or comma-separated).")
+    List<String> host = new ArrayList<>();
+
+    @Option(names = "--events", paramLabel = "FILE",
+        description = "Write firewall events (denied, rejected, logged, audit) to FILE as JSON lines.")
+    Path eventsFile;
+
+    @Option(names = "--quarantine", paramLabel = "TARGET",
+        description = "Isolate a workload for the whole replay: an address or prefix, workload=NAME, or labels " +
+            "such as app=web,env=prod (repeatable).")
+    List<String> quarantine = new ArrayList<>();
+
+    @Option(names = "--management", paramLabel = "PEER[:PROTO[/PORT[-PORT]]]",
+        description = "With --quarantine: connections still allowed from PEER to quarantined workloads, such as " +
+            "10.0.9.9:tcp/22 (repeatable).")
+    List<String> management = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception
     {
@@ -88,6 +135,112 @@ public final class ReplayCommand implements Callable<Integer>
             .withBatchSize(batchSize);
         final ReplayEngine engine = new ReplayEngine(config, workers);
         final PrintWriter err = spec.commandLine().getErr();
+        if (policyFile == null && (!host.isEmpty() || eventsFile != null || !quarantine.isEmpty() ||
+            !management.isEmpty()))
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--host, --events, --quarantine and --management need --policy");
+        }
+        if (!management.isEmpty() && quarantine.isEmpty())
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--management needs --quarantine");
+        }
+        Firewall firewall = null;
+        EventSink events = EventSink.NONE;
+        if (policyFile != null)
+        {
+            final CompiledPolicy compiled = loadPolicy(err);
+            if (compiled == null)
+            {
+                return Main.EXIT_FAILED;
+            }
+            firewall = new Firewall(compiled, hostPrefixes(), Firewall.EstablishedFlows.RECHECK);
+            if (!quarantine.isEmpty())
+            {
+                try
+                {
+                    firewall.quarantine(quarantineOf());
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--quarantine: " + ex.getMessage());
+                }
+            }
+            events = eventsFile == null ? EventSink.NONE : new JsonLinesEventSink(eventsFile);
+            engine.firewall(firewall, events);
+        }
+        try
+        {
+            return run(engine, firewall, err);
+        }
+        finally
+        {
+            events.close();
+        }
+    }
+
+    private CompiledPolicy loadPolicy(final PrintWriter err) throws java.io.IOException
+    {
+        try
+        {
+            return PolicyCompiler.compile(PolicyParser.parse(policyFile));
+        }
+        catch (final PolicyException ex)
+        {
+            for (final PolicyProblem problem : ex.problems())
+            {
+                err.println(problem.at() + ": error: " + problem.message());
+            }
+            err.println(policyFile + ": " + ex.problems().size() + (ex.truncated() ? "+" : "") +
+                (ex.problems().size() == 1 ? " error" : " errors") + "; the policy cannot be used " +
+                "(palisade policy check shows the analysis too)");
+            err.flush();
+            return null;
+        }
+    }
+
+    private List<Prefix> hostPrefixes()
+    {
+        final List<Prefix> prefixes = new ArrayList<>();
+        for (final String text : host)
+        {
+            try
+            {
+                final Cidr cidr = Addresses.parseCidr(text.strip());
+                prefixes.add(new Prefix(cidr.hi(), cidr.lo(), cidr.prefix()));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--host: " + ex.getMessage());
+            }
+        }
+        return prefixes;
+    }
+
+    private Quarantine quarantineOf()
+    {
+        final List<Quarantine.Target> targets = new ArrayList<>();
+        final List<Quarantine.ManagementAccess> access = new ArrayList<>();
+        try
+        {
+            for (final String text : quarantine)
+            {
+                targets.add(Quarantine.Target.parse(text));
+            }
+            for (final String text : management)
+            {
+                access.add(Quarantine.ManagementAccess.parse(text));
+            }
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), ex.getMessage());
+        }
+        return new Quarantine(targets, access);
+    }
+
+    private Integer run(final ReplayEngine engine, final Firewall firewall, final PrintWriter err) throws Exception
+    {
         final ReplaySummary summary = engine.replay(pcap, quiet ? ReplayEngine.ProgressListener.NONE :
             (packets, read, total, elapsedNs) ->
             {
@@ -98,11 +251,20 @@ public final class ReplayCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         if (json)
         {
-            out.println(Json.write(toJson(summary)));
+            final Map<String, Object> m = toJson(summary);
+            if (firewall != null)
+            {
+                addFirewall(m, summary, firewall.program());
+            }
+            out.println(Json.write(m));
         }
         else
         {
             print(out, summary);
+            if (firewall != null)
+            {
+                printFirewall(out, summary, firewall.program());
+            }
         }
         out.flush();
         return Main.EXIT_OK;
@@ -131,6 +293,58 @@ public final class ReplayCommand implements Callable<Integer>
         final Map<String, Object> counters = new LinkedHashMap<>(s.counters());
         m.put("counters", counters);
         return m;
+    }
+
+    /** Adds allowed, denied and rule_hits (every rule of the policy, and the firewall's own decisions). */
+    static void addFirewall(final Map<String, Object> m, final ReplaySummary s, final FirewallProgram program)
+    {
+        final Map<String, Object> policy = new LinkedHashMap<>();
+        policy.put("name", program.policy().name());
+        policy.put("digest", "sha256:" + program.policy().digest());
+        policy.put("rules", program.policy().rules().size());
+        policy.put("classifier_rules", program.classifierRules());
+        policy.put("build_ms", Output.round(program.buildNs() / 1e6, 3));
+        policy.put("memory_bytes", program.memoryBytes());
+        m.put("policy", policy);
+        m.put("allowed", s.counter(Counter.ALLOWED));
+        m.put("denied", s.counter(Counter.DENIED));
+        m.put("rejected", s.counter(Counter.REJECTED));
+        m.put("flows_allowed", s.counter(Counter.FLOWS_ALLOWED));
+        m.put("flows_denied", s.counter(Counter.FLOWS_DENIED));
+        m.put("audit_hits", s.counter(Counter.AUDIT_HITS));
+        final List<Object> hits = new ArrayList<>();
+        for (final RuleStats rule : s.rules())
+        {
+            final Map<String, Object> r = new LinkedHashMap<>();
+            r.put("rule", rule.qualifiedName());
+            r.put("tier", rule.tier());
+            r.put("name", rule.name());
+            r.put("flows", rule.flows());
+            r.put("packets", rule.packets());
+            r.put("bytes", rule.bytes());
+            r.put("last_hit", rule.lastHitNs() == 0 ? null : Instant.ofEpochSecond(0, rule.lastHitNs()).toString());
+            r.put("audit_flows", rule.auditFlows());
+            r.put("audit_packets", rule.auditPackets());
+            r.put("audit_bytes", rule.auditBytes());
+            hits.add(r);
+        }
+        m.put("rule_hits", hits);
+    }
+
+    private static void printFirewall(final PrintWriter out, final ReplaySummary s, final FirewallProgram program)
+    {
+        out.println();
+        out.println("Policy " + program.policy().name() + " (sha256:" + program.policy().digest().substring(0, 16) +
+            "…): " + program.policy().rules().size() + " rules, " + program.classifierRules() + " classifier rules");
+        Output.row(out, "allowed / denied", Output.count(s.counter(Counter.ALLOWED)) + " / " +
+            Output.count(s.counter(Counter.DENIED)) + " packets  (flows " + Output.count(s.counter(Counter.FLOWS_ALLOWED)) +
+            " / " + Output.count(s.counter(Counter.FLOWS_DENIED)) + ")");
+        out.printf(Locale.ROOT, "  %-36s %10s %12s %14s %10s%n", "rule", "flows", "packets", "bytes", "audit");
+        for (final RuleStats rule : s.rules())
+        {
+            out.printf(Locale.ROOT, "  %-36s %10d %12d %14d %10s%n", rule.qualifiedName(), rule.flows(),
+                rule.packets(), rule.bytes(), rule.auditFlows() == 0 ? "-" : rule.auditFlows() + " flows");
+        }
     }
 
     private static void print(final PrintWriter out, final ReplaySummary s)

@@ -28,7 +28,9 @@ import java.util.Set;
  *     collections (YAML 1.2 section 3.2.2.2 lets aliases share nodes; shared collections multiply work);</li>
  * <li>keys are scalars (YAML 1.2 allows any node as a key; the language has only names as keys);</li>
  * <li>no merge keys ({@code <<}): they are YAML 1.1 only, and SnakeYAML's composer would apply them, silently
- *     overriding keys and hiding duplicates.</li>
+ *     overriding keys and hiding duplicates;</li>
+ * <li>no explicit tags ({@code !name}, {@code !!str}): the language types every value by its place, so a tag can
+ *     only change meaning (or, malformed, upset the composer).</li>
  * </ul>
  */
 final class YamlScreen
@@ -76,6 +78,11 @@ final class YamlScreen
                 case MappingStart, SequenceStart ->
                 {
                     final CollectionStartEvent start = (CollectionStartEvent)event;
+                    if (start.getTag().isPresent())
+                    {
+                        tagProblem(event, start.getTag().get(), problems);
+                        return false;
+                    }
                     final String what = start instanceof MappingStartEvent ? "a mapping" : "a list";
                     if (inKeyPosition(open))
                     {
@@ -113,6 +120,11 @@ final class YamlScreen
                     {
                         problems.add(problems.at(event.getStartMark()),
                             "merge keys ('<<') are not supported; write the keys out (anchors and aliases work)");
+                        return false;
+                    }
+                    if (scalar.getTag().isPresent())
+                    {
+                        tagProblem(event, scalar.getTag().get(), problems);
                         return false;
                     }
                     scalar.getAnchor().ifPresent(anchor ->
@@ -164,6 +176,19 @@ final class YamlScreen
             }
         }
         return true;
+    }
+
+    private static void tagProblem(final Event event, final String tag, final Problems problems)
+    {
+        problems.add(problems.at(event.getStartMark()), "YAML tags are not part of the policy language (found " +
+            Messages.quote(shortTag(tag)) + "); remove the tag, and quote the value if it must be a string");
+    }
+
+    /** Shows a standard tag as it is usually written ({@code !!str}, not {@code tag:yaml.org,2002:str}). */
+    private static String shortTag(final String tag)
+    {
+        final String standard = "tag:yaml.org,2002:";
+        return tag.startsWith(standard) ? "!!" + tag.substring(standard.length()) : tag.strip();
     }
 
     private static boolean inKeyPosition(final ArrayDeque<Frame> open)

@@ -104,6 +104,8 @@ class PolicyRejectionTest
         not-utf8.yaml                     | 4:12  | not valid UTF-8 (byte offset 62)
         multiple-documents.yaml           | 21:1  | a second YAML document starts here; expected exactly one document
         merge-key.yaml                    | 20:7  | merge keys ('<<') are not supported
+        yaml-tag.yaml                     | 20:15 | YAML tags are not part of the policy language (found '!!str')
+        yaml-tag-malformed.yaml           | 1:1   | YAML tags are not part of the policy language
         alias-bomb.yaml                   | 6:45  | more than 16 aliases to mappings or lists
         recursive-alias.yaml              | 5:9   | alias '*m' refers to a node that contains it
         too-deep.yaml                     | 4:23  | nested more than 16 levels deep

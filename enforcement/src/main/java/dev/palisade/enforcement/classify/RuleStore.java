@@ -38,8 +38,9 @@ final class RuleStore
             {
                 otherRules.add(rule);
                 otherIndexList.add(index);
-                mayMatchIpv4 |= rule.srcPrefix() <= FiveTupleRule.IPV4_PREFIX_BASE &&
-                    rule.dstPrefix() <= FiveTupleRule.IPV4_PREFIX_BASE;
+                // e.g. 10.0.0.0/8 to ::/0: one field is wider than the IPv4-mapped /96, yet IPv4 packets match it.
+                mayMatchIpv4 |= overlapsIpv4(rule.srcHi(), rule.srcLo(), rule.srcPrefix()) &&
+                    overlapsIpv4(rule.dstHi(), rule.dstLo(), rule.dstPrefix());
                 continue;
             }
             final int src = (int)rule.srcLo();
@@ -58,6 +59,14 @@ final class RuleStore
         others = otherRules.toArray(new FiveTupleRule[0]);
         otherIndices = otherIndexList.stream().mapToInt(Integer::intValue).toArray();
         othersMayMatchIpv4 = mayMatchIpv4;
+    }
+
+    /** @return whether a prefix shares addresses with the IPv4-mapped space {@code ::ffff:0:0/96}. */
+    static boolean overlapsIpv4(final long hi, final long lo, final int prefix)
+    {
+        final int common = Math.min(prefix, FiveTupleRule.IPV4_PREFIX_BASE);
+        return (hi & FiveTupleRule.maskHi(common)) == 0 &&
+            (lo & FiveTupleRule.maskLo(common)) == (PacketMeta.IPV4_MAPPED_PREFIX & FiveTupleRule.maskLo(common));
     }
 
     static int sourceLength(final FiveTupleRule rule)

@@ -19,14 +19,20 @@ import org.agrona.UnsafeApi;
  * <pre>
  * Hot slot (64 bytes, one cache line):
  *   0  key0..key4 (40)   canonical flow key (PacketMeta#computeFlowKey); key5, the zone kind, is FLAG_ZONE_VNI
- *  40  word (8)          last seen in ticks (44 bits, 1 tick = 2^20 ns ≈ 1.05 ms) | flags (8) | state (8)
+ *  40  word (8)          last seen in ticks (44 bits, 1 tick = 2^20 ns ≈ 1.05 ms) | policy epoch (4) | flags (8)
+ *                        | state (8); the epoch tags which firewall program decided the flow (0: none yet)
  *  48  packets (8)       original direction (low 32) | reply direction (high 32)
  *  56  bytes (8)         original direction (low 32) | reply direction (high 32)
  * Cold part (32 bytes, in a parallel array):
  *   0  carries (4 × 4)   wraps of the four 32-bit counters above, so totals are exact 64-bit values
  *  16  createdNs (8)
- *  24  reserved for the verdict and rule id (8)
+ *  24  rule slot (4)      the firewall counter slot of the rule that decided the flow
+ *  28  audit slot (4)     the slot of the audit rule that would have decided it, or -1
  * </pre>
+ * The verdict itself is in the hot word's flags ({@link #FLAG_DROP}, {@link #FLAG_REJECT}), so a packet of an
+ * established flow learns it from the line it already reads. A {@link RemovalListener} sees each flow before it
+ * leaves the table (expiry, eviction, removal, reuse of a closed TCP connection's slot), which is when the firewall
+ * adds the flow's exact packet and byte totals to its rule.
  * Removal shifts the rest of the probe run back (no tombstones), so a slot number identifies a flow only until the
  * next removal; callers use it at once.
  * <p>
@@ -53,7 +59,8 @@ public final class FlowTable implements AutoCloseable
     static final int CARRY_BYTES_ORIGINAL = 8;
     static final int CARRY_BYTES_REPLY = 12;
     static final int CREATED_OFFSET = 16;
-    static final int RESERVED_OFFSET = 24;
+    static final int RULE_SLOT_OFFSET = 24;
+    static final int AUDIT_SLOT_OFFSET = 28;
 
     public static final int FLAG_IN_USE = 0x01;
     /** The flow's initiator is endpoint B of the canonical key. */
@@ -62,6 +69,24 @@ public final class FlowTable implements AutoCloseable
     public static final int FLAG_MIDSTREAM = 0x04;
     /** The key's zone is an overlay VNI (PacketMeta#key5 = 1). */
     public static final int FLAG_ZONE_VNI = 0x08;
+    /** The firewall's verdict: the flow's packets are dropped. */
+    public static final int FLAG_DROP = 0x10;
+    /** With {@link #FLAG_DROP}: the rule said reject (answer with a TCP reset or ICMP unreachable), not deny. */
+    public static final int FLAG_REJECT = 0x20;
+    /** The firewall decided the flow: its verdict flags and rule slot are set. */
+    public static final int FLAG_DECIDED = 0x40;
+    public static final int VERDICT_FLAGS = FLAG_DROP | FLAG_REJECT | FLAG_DECIDED;
+
+    public static final int EPOCH_SHIFT = 16;
+    public static final int EPOCH_MASK = 0xF;
+    private static final long EPOCH_BITS = (long)EPOCH_MASK << EPOCH_SHIFT;
+
+    /** Told about each flow just before it leaves the table; it may read the slot but not change the table. */
+    @FunctionalInterface
+    public interface RemovalListener
+    {
+        void onFlowRemoved(FlowTable table, int slot);
+    }
 
     private static final long WORD_IN_USE = FLAG_IN_USE << 8;
     private static final long LOW32 = 0xFFFF_FFFFL;
@@ -77,6 +102,7 @@ public final class FlowTable implements AutoCloseable
      * so raw (unchecked) access is safe here; bounds checks stay on for untrusted packet bytes. */
     private final long hotAddress;
     private final long coldAddress;
+    private RemovalListener removalListener;
     private int size;
     private int sweepHand;
     private int evictHand;
@@ -103,6 +129,12 @@ public final class FlowTable implements AutoCloseable
         coldMemory = new OffHeapRegion(slots * COLD_LENGTH);
         hotAddress = hotMemory.buffer().addressOffset();
         coldAddress = coldMemory.buffer().addressOffset();
+    }
+
+    /** Sets the one listener told about flows leaving the table (null for none). */
+    public void removalListener(final RemovalListener listener)
+    {
+        this.removalListener = listener;
     }
 
     public int capacityFlows()
@@ -307,7 +339,8 @@ public final class FlowTable implements AutoCloseable
         putColdLong(coldOffset + CARRY_PACKETS_ORIGINAL, 0);
         putColdLong(coldOffset + CARRY_BYTES_ORIGINAL, 0);
         putColdLong(coldOffset + CREATED_OFFSET, nowNs);
-        putColdLong(coldOffset + RESERVED_OFFSET, 0);
+        putColdInt(coldOffset + RULE_SLOT_OFFSET, -1);
+        putColdInt(coldOffset + AUDIT_SLOT_OFFSET, -1);
         size++;
 
         counters.increment(Counter.FLOWS_CREATED);
@@ -349,7 +382,7 @@ public final class FlowTable implements AutoCloseable
         {
             state++;
         }
-        putHotLong(offset + WORD_OFFSET, word(nowTicks, flags, state));
+        putHotLong(offset + WORD_OFFSET, word(nowTicks, flags, state) | (word & EPOCH_BITS));
 
         final long length = meta.wireLength & LOW32;
         long packets = hotLong(offset + PACKETS_OFFSET);
@@ -405,6 +438,10 @@ public final class FlowTable implements AutoCloseable
     /** A SYN on a closed connection's 5-tuple starts a new connection in the same slot (port reuse). */
     private void reopen(final int slot, final int oldFlags, final PacketMeta meta, final long nowTicks, final long nowNs)
     {
+        if (removalListener != null)
+        {
+            removalListener.onFlowRemoved(this, slot); // the closed connection ends here; a new one starts
+        }
         final int offset = slot << 6;
         final int coldOffset = slot * COLD_LENGTH;
         int flags = FLAG_IN_USE | (oldFlags & FLAG_ZONE_VNI);
@@ -418,6 +455,8 @@ public final class FlowTable implements AutoCloseable
         putColdLong(coldOffset + CARRY_PACKETS_ORIGINAL, 0);
         putColdLong(coldOffset + CARRY_BYTES_ORIGINAL, 0);
         putColdLong(coldOffset + CREATED_OFFSET, nowNs);
+        putColdInt(coldOffset + RULE_SLOT_OFFSET, -1);
+        putColdInt(coldOffset + AUDIT_SLOT_OFFSET, -1);
         lastReply = false;
         lastCreated = true;
         counters.increment(Counter.FLOWS_REOPENED);
@@ -516,6 +555,10 @@ public final class FlowTable implements AutoCloseable
 
     private void removeSlot(final int slot)
     {
+        if (removalListener != null)
+        {
+            removalListener.onFlowRemoved(this, slot);
+        }
         int hole = slot;
         int next = slot;
         while (true)
@@ -539,6 +582,68 @@ public final class FlowTable implements AutoCloseable
         }
         putHotLong((hole << 6) + WORD_OFFSET, 0);
         size--;
+    }
+
+    // The firewall's view of a flow, on the packet path: slots come from track() and are masked, not checked.
+
+    /** @return the flow's hot word: {@link #wordFlags} and {@link #wordEpoch} take it apart. */
+    public long word(final int slot)
+    {
+        return hotLong(((slot & slotMask) << 6) + WORD_OFFSET);
+    }
+
+    public static int wordFlags(final long word)
+    {
+        return flagsOf(word);
+    }
+
+    public static int wordEpoch(final long word)
+    {
+        return (int)(word >>> EPOCH_SHIFT) & EPOCH_MASK;
+    }
+
+    /** Records the firewall's decision: verdict flags (of {@link #VERDICT_FLAGS}), epoch tag, rule and audit slots. */
+    public void decide(final int slot, final int verdictFlags, final int epoch, final int ruleSlot, final int auditSlot)
+    {
+        final int s = slot & slotMask;
+        final int offset = (s << 6) + WORD_OFFSET;
+        final long word = hotLong(offset);
+        final long cleared = word & ~(((long)VERDICT_FLAGS << 8) | EPOCH_BITS);
+        putHotLong(offset, cleared | ((long)(verdictFlags & VERDICT_FLAGS) << 8) |
+            ((long)(epoch & EPOCH_MASK) << EPOCH_SHIFT));
+        putColdInt(s * COLD_LENGTH + RULE_SLOT_OFFSET, ruleSlot);
+        putColdInt(s * COLD_LENGTH + AUDIT_SLOT_OFFSET, auditSlot);
+    }
+
+    /** Re-tags a flow whose decision stands under a newer program. */
+    public void retag(final int slot, final int epoch)
+    {
+        final int offset = ((slot & slotMask) << 6) + WORD_OFFSET;
+        putHotLong(offset, (hotLong(offset) & ~EPOCH_BITS) | ((long)(epoch & EPOCH_MASK) << EPOCH_SHIFT));
+    }
+
+    public int ruleSlot(final int slot)
+    {
+        return coldInt((slot & slotMask) * COLD_LENGTH + RULE_SLOT_OFFSET);
+    }
+
+    public int auditSlot(final int slot)
+    {
+        return coldInt((slot & slotMask) * COLD_LENGTH + AUDIT_SLOT_OFFSET);
+    }
+
+    /** Sets every flow's epoch tag to 0 (undecided under any program), so that tags can be reused. */
+    public void clearEpochs()
+    {
+        for (int slot = 0; slot <= slotMask; slot++)
+        {
+            final int offset = (slot << 6) + WORD_OFFSET;
+            final long word = hotLong(offset);
+            if ((word & WORD_IN_USE) != 0)
+            {
+                putHotLong(offset, word & ~EPOCH_BITS);
+            }
+        }
     }
 
     private long hotLong(final int offset)

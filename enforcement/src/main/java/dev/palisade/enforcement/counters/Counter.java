@@ -25,7 +25,16 @@ public enum Counter
     FLOWS_TCP(15, "flows_tcp", "TCP flows created"),
     FLOWS_UDP(16, "flows_udp", "UDP flows created"),
     FLOWS_OTHER(17, "flows_other", "Flows of other IP protocols created"),
-    FRAGMENTS_UNTRACKED(18, "fragments_untracked", "IP fragments without a transport header, passed untracked");
+    FRAGMENTS_UNTRACKED(18, "fragments_untracked", "IP fragments without a transport header, passed untracked"),
+    ALLOWED(19, "allowed", "Packets the firewall allowed"),
+    DENIED(20, "denied", "Packets the firewall dropped (deny, reject, default deny, quarantine)"),
+    FLOWS_ALLOWED(21, "flows_allowed", "Flows the firewall decided to allow (new, or decided again)"),
+    FLOWS_DENIED(22, "flows_denied", "Flows the firewall decided to drop (new, or decided again)"),
+    FLOWS_RECHECKED(23, "flows_rechecked", "Established flows decided again after a policy or quarantine change"),
+    FLOWS_CUT(24, "flows_cut", "Allowed flows dropped after a policy or quarantine change"),
+    AUDIT_HITS(25, "audit_hits", "Flows an audit rule would have decided"),
+    REJECTED(26, "rejected", "Packets dropped by a reject rule (a reset or unreachable is owed)"),
+    STATELESS_DECISIONS(27, "stateless_decisions", "Packets decided without a flow (untracked TCP, fragments)");
 
     /** First index of the per-reason malformed counters. */
     public static final int MALFORMED_BASE = 64;

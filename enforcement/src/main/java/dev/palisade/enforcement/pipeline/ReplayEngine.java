@@ -2,6 +2,10 @@ package dev.palisade.enforcement.pipeline;
 
 import dev.palisade.enforcement.capture.CaptureReader;
 import dev.palisade.enforcement.counters.WorkerCounters;
+import dev.palisade.enforcement.firewall.EventSink;
+import dev.palisade.enforcement.firewall.Firewall;
+import dev.palisade.enforcement.firewall.RuleCounters;
+import dev.palisade.enforcement.firewall.RuleStats;
 import dev.palisade.enforcement.packet.PacketMeta;
 import dev.palisade.enforcement.packet.PacketParser;
 import org.agrona.DirectBuffer;
@@ -12,6 +16,8 @@ import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -43,6 +49,8 @@ public final class ReplayEngine
 
     private final DataPlaneConfig config;
     private final int workerCount;
+    private Firewall firewall;
+    private EventSink events = EventSink.NONE;
 
     public ReplayEngine(final DataPlaneConfig config, final int workerCount)
     {
@@ -52,6 +60,14 @@ public final class ReplayEngine
         }
         this.config = config;
         this.workerCount = workerCount;
+    }
+
+    /** Enforces {@code firewall}'s policy on the replayed traffic, sending events to {@code sink}. */
+    public ReplayEngine firewall(final Firewall value, final EventSink sink)
+    {
+        this.firewall = value;
+        this.events = sink;
+        return this;
     }
 
     public ReplaySummary replay(final Path capture) throws IOException
@@ -70,7 +86,7 @@ public final class ReplayEngine
         {
             for (int i = 0; i < workerCount; i++)
             {
-                workers[i] = new Worker(i, config);
+                workers[i] = new Worker(i, config, firewall, events);
             }
             final DirectBuffer[] segments = new DirectBuffer[reader.segmentCount()];
             for (int i = 0; i < segments.length; i++)
@@ -92,7 +108,18 @@ public final class ReplayEngine
             {
                 counters[i] = workers[i].counters();
             }
-            return ReplaySummary.of(capture.toString(), elapsedNs, counters);
+            List<RuleStats> rules = List.of();
+            if (firewall != null)
+            {
+                final List<RuleCounters> snapshots = new ArrayList<>();
+                for (final Worker worker : workers)
+                {
+                    snapshots.add(worker.firewall().snapshot()); // the workers have stopped
+                }
+                rules = RuleStats.sum(firewall.registry(), snapshots);
+                events.flush();
+            }
+            return ReplaySummary.of(capture.toString(), elapsedNs, counters, rules);
         }
         finally
         {

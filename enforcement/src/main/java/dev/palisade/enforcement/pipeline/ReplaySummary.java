@@ -4,7 +4,10 @@ import dev.palisade.enforcement.counters.Counter;
 import dev.palisade.enforcement.counters.WorkerCounters;
 import dev.palisade.enforcement.packet.MalformedReason;
 
+import dev.palisade.enforcement.firewall.RuleStats;
+
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,6 +17,7 @@ import java.util.Map;
  * @param counters  every {@link Counter} by label, summed over workers.
  * @param malformed malformed packets by {@link MalformedReason} label; only reasons that occurred.
  * @param perWorkerPackets packets each worker processed, to show how the hash spread the load.
+ * @param rules     per-rule counters when a policy was enforced (empty otherwise).
  */
 public record ReplaySummary(
     String capture,
@@ -21,9 +25,16 @@ public record ReplaySummary(
     long elapsedNs,
     Map<String, Long> counters,
     Map<String, Long> malformed,
-    long[] perWorkerPackets)
+    long[] perWorkerPackets,
+    List<RuleStats> rules)
 {
     public static ReplaySummary of(final String capture, final long elapsedNs, final WorkerCounters[] all)
+    {
+        return of(capture, elapsedNs, all, List.of());
+    }
+
+    public static ReplaySummary of(final String capture, final long elapsedNs, final WorkerCounters[] all,
+        final List<RuleStats> rules)
     {
         final Map<String, Long> counters = new LinkedHashMap<>();
         for (final Counter counter : Counter.values())
@@ -45,7 +56,7 @@ public record ReplaySummary(
             perWorker[i] = all[i].get(Counter.PACKETS);
         }
         return new ReplaySummary(capture, all.length, elapsedNs, Collections.unmodifiableMap(counters),
-            Collections.unmodifiableMap(malformed), perWorker);
+            Collections.unmodifiableMap(malformed), perWorker, List.copyOf(rules));
     }
 
     public long counter(final Counter counter)

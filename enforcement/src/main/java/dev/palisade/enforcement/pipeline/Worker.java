@@ -3,6 +3,9 @@ package dev.palisade.enforcement.pipeline;
 import dev.palisade.enforcement.conntrack.FlowTable;
 import dev.palisade.enforcement.counters.Counter;
 import dev.palisade.enforcement.counters.WorkerCounters;
+import dev.palisade.enforcement.firewall.EventSink;
+import dev.palisade.enforcement.firewall.Firewall;
+import dev.palisade.enforcement.firewall.WorkerFirewall;
 import dev.palisade.enforcement.packet.PacketMeta;
 import dev.palisade.enforcement.packet.PacketParser;
 
@@ -12,7 +15,8 @@ import dev.palisade.enforcement.packet.PacketParser;
  * <ol>
  * <li>parse every packet (compute, on cached packet memory);</li>
  * <li>read the table slot each flow hashes to (one cache line per flow);</li>
- * <li>track each flow (lookup, create, state, counters) and decide each packet's verdict, now from cache.</li>
+ * <li>track each flow (lookup, create, state, counters) and decide each packet's verdict, now from cache: with a
+ *     firewall, a new flow is classified once and its verdict kept in its conntrack entry.</li>
  * </ol>
  * Nothing on this path allocates, throws on bad input, or reads a clock: time is each packet's timestamp.
  */
@@ -28,11 +32,19 @@ public final class Worker implements AutoCloseable
     private final long[] hashes;
     private final byte malformedVerdict;
     private final byte nonIpVerdict;
+    /** Null without a firewall: every tracked packet passes. */
+    private final WorkerFirewall firewall;
     /** Sink for the pre-touch loads so the JIT keeps them. */
     private long touched;
     private long batches;
 
     public Worker(final int id, final DataPlaneConfig config)
+    {
+        this(id, config, null, EventSink.NONE);
+    }
+
+    /** A worker that enforces {@code firewall}'s active program (null for none), sending events to {@code events}. */
+    public Worker(final int id, final DataPlaneConfig config, final Firewall firewall, final EventSink events)
     {
         this.id = id;
         this.config = config;
@@ -49,6 +61,13 @@ public final class Worker implements AutoCloseable
             PacketBatch.VERDICT_DROP : PacketBatch.VERDICT_PASS;
         nonIpVerdict = config.nonIpAction() == DataPlaneConfig.Action.DROP ?
             PacketBatch.VERDICT_DROP : PacketBatch.VERDICT_PASS;
+        this.firewall = firewall == null ? null : new WorkerFirewall(id, firewall, flows, counters, events);
+    }
+
+    /** @return this worker's firewall side, or null when it runs without one. */
+    public WorkerFirewall firewall()
+    {
+        return firewall;
     }
 
     public int id()
@@ -81,6 +100,11 @@ public final class Worker implements AutoCloseable
         final int count = batch.count;
         final PacketMeta[] metas = this.metas;
         final FlowTable flows = this.flows;
+        final WorkerFirewall firewall = this.firewall;
+        if (firewall != null)
+        {
+            firewall.adopt(); // one program for the whole batch
+        }
 
         final long[] hashes = this.hashes;
         for (int i = 0; i < count; i++)
@@ -128,26 +152,36 @@ public final class Worker implements AutoCloseable
                 {
                     counters.increment(Counter.TUNNELED.id());
                 }
+                int slot = -1;
                 if (meta.fragment == PacketMeta.FRAGMENT_NONE)
                 {
-                    flows.track(meta, nowNs);
+                    slot = flows.track(meta, nowNs);
                 }
                 else
                 {
                     counters.increment(Counter.FRAGMENTS.id());
                     // A fragment without its transport header (a later fragment, or a first one too short to hold
                     // it) has no ports: it would only make a pseudo-flow, or an invalid TCP state change. Without
-                    // reassembly it passes untracked; the policy's fragment rule decides it in a later release.
+                    // reassembly it is untracked: passed, or with a firewall decided on its own with ports 0.
                     if (meta.payloadOffset >= 0)
                     {
-                        flows.track(meta, nowNs);
+                        slot = flows.track(meta, nowNs);
                     }
                     else
                     {
                         counters.increment(Counter.FRAGMENTS_UNTRACKED.id());
                     }
                 }
-                verdict = PacketBatch.VERDICT_PASS;
+                if (firewall == null)
+                {
+                    verdict = PacketBatch.VERDICT_PASS;
+                }
+                else
+                {
+                    final boolean drop = slot >= 0 ? firewall.onTracked(slot, meta, nowNs) :
+                        firewall.onUntracked(meta, nowNs);
+                    verdict = drop ? PacketBatch.VERDICT_DROP : PacketBatch.VERDICT_PASS;
+                }
             }
             batch.verdict[i] = verdict;
             dropped += verdict;

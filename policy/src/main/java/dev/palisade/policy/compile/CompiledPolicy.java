@@ -12,13 +12,31 @@ import java.util.List;
  * addresses each DPU binds from its own configuration; the others are literal. {@link #encoded()} is the canonical
  * byte form and {@link #digest()} its SHA-256, which a release signs.
  *
- * @param selected addresses of workloads that some rule selects: traffic from or to them that no rule decides is
- *                 denied; other undecided traffic is allowed.
+ * @param selected  addresses of workloads that some rule selects: traffic from or to them that no rule decides is
+ *                  denied; other undecided traffic is allowed.
+ * @param workloads the inventory's workloads, by name, so that a DPU can quarantine a workload by name or label.
  */
 public record CompiledPolicy(String name, List<AddressSet> sets, List<CompiledRule> rules, AddressSet selected,
-    byte[] encoded, String digest)
+    List<CompiledWorkload> workloads, byte[] encoded, String digest)
 {
     public static final int HOST_SET = 0;
+
+    /** One inventory workload: labels sorted by key, addresses as a normal set. */
+    public record CompiledWorkload(String name, java.util.SortedMap<String, String> labels, AddressSet addresses)
+    {
+        /** @return whether this workload carries every one of {@code wanted} labels. */
+        public boolean hasLabels(final java.util.Map<String, String> wanted)
+        {
+            return labels.entrySet().containsAll(wanted.entrySet());
+        }
+    }
+
+    /** @return the addresses of every workload that carries all of {@code labels}. */
+    public AddressSet workloadsWithLabels(final java.util.Map<String, String> labels)
+    {
+        return AddressSet.union(workloads.stream().filter(w -> w.hasLabels(labels))
+            .map(CompiledWorkload::addresses).toList());
+    }
 
     /**
      * One rule in evaluation order.

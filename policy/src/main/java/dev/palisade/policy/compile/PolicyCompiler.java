@@ -48,9 +48,17 @@ public final class PolicyCompiler
             }
         }
         final AddressSet selectedWorkloads = AddressSet.union(selected);
-        final byte[] encoded = encode(policy.name(), sets, rules, selectedWorkloads);
-        return new CompiledPolicy(policy.name(), List.copyOf(sets), List.copyOf(rules), selectedWorkloads, encoded,
-            sha256(encoded));
+        final List<CompiledPolicy.CompiledWorkload> workloads = new ArrayList<>();
+        for (final Inventory.WorkloadEntry workload : policy.inventory().workloads())
+        {
+            workloads.add(new CompiledPolicy.CompiledWorkload(workload.name(),
+                java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(workload.labels())),
+                Resolver.addressesOf(workload)));
+        }
+        workloads.sort(java.util.Comparator.comparing(CompiledPolicy.CompiledWorkload::name));
+        final byte[] encoded = encode(policy.name(), sets, rules, selectedWorkloads, workloads);
+        return new CompiledPolicy(policy.name(), List.copyOf(sets), List.copyOf(rules), selectedWorkloads,
+            List.copyOf(workloads), encoded, sha256(encoded));
     }
 
     private static int intern(final Resolver resolver, final Selector selector, final List<AddressSet> sets,
@@ -75,7 +83,7 @@ public final class PolicyCompiler
 
     /** The canonical text form, UTF-8: one line per set, rule and the selected set, in a fixed order and format. */
     static byte[] encode(final String name, final List<AddressSet> sets, final List<CompiledPolicy.CompiledRule> rules,
-        final AddressSet selected)
+        final AddressSet selected, final List<CompiledPolicy.CompiledWorkload> workloads)
     {
         final StringBuilder out = new StringBuilder(256 + 64 * rules.size());
         out.append("palisade-compiled-policy 1\n");
@@ -106,7 +114,41 @@ public final class PolicyCompiler
         out.append("selected");
         appendPrefixes(out, selected);
         out.append('\n');
+        for (final CompiledPolicy.CompiledWorkload workload : workloads)
+        {
+            // Workload names are restricted by the parser; label keys and values may be any string, so escape them.
+            out.append("workload ").append(workload.name());
+            workload.labels().forEach((key, value) ->
+            {
+                out.append(" label ");
+                appendEscaped(out, key);
+                out.append('=');
+                appendEscaped(out, value);
+            });
+            out.append(" at");
+            appendPrefixes(out, workload.addresses());
+            out.append('\n');
+        }
         return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Percent-encodes, as UTF-8, every character but letters, digits and {@code . _ / -}: no spaces, no '='. */
+    private static void appendEscaped(final StringBuilder out, final String text)
+    {
+        for (final byte b : text.getBytes(StandardCharsets.UTF_8))
+        {
+            final int c = b & 0xFF;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '.' || c == '_' || c == '/' || c == '-')
+            {
+                out.append((char)c);
+            }
+            else
+            {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >>> 4, 16)))
+                    .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+            }
+        }
     }
 
     private static void appendPrefixes(final StringBuilder out, final AddressSet set)
@@ -214,7 +256,7 @@ public final class PolicyCompiler
             return AddressSet.of(out);
         }
 
-        private static AddressSet addressesOf(final Inventory.WorkloadEntry workload)
+        static AddressSet addressesOf(final Inventory.WorkloadEntry workload)
         {
             return AddressSet.of(workload.addresses().stream().map(PolicyCompiler::prefix).toList());
         }
