@@ -2,6 +2,8 @@ package dev.palisade.benchmarks;
 
 import dev.palisade.enforcement.conntrack.ConntrackConfig;
 import dev.palisade.enforcement.counters.OffHeapRegion;
+import dev.palisade.enforcement.firewall.EventSink;
+import dev.palisade.enforcement.firewall.Firewall;
 import dev.palisade.enforcement.packet.LinkType;
 import dev.palisade.enforcement.pipeline.DataPlaneConfig;
 import dev.palisade.enforcement.pipeline.PacketBatch;
@@ -43,6 +45,15 @@ public final class FastPathScenario implements AutoCloseable
      */
     public FastPathScenario(final int flows, final int packets, final int batchSize, final long seed)
     {
+        this(flows, packets, batchSize, seed, null);
+    }
+
+    /**
+     * @param firewall a firewall to enforce (each flow is decided once, at its first packet), or null for none.
+     */
+    public FastPathScenario(final int flows, final int packets, final int batchSize, final long seed,
+        final Firewall firewall)
+    {
         if (flows < 1 || packets < flows)
         {
             throw new IllegalArgumentException("need at least one flow and at least as many packets as flows");
@@ -74,7 +85,8 @@ public final class FastPathScenario implements AutoCloseable
 
         // Room for every flow without eviction; the full-table policy is measured elsewhere.
         final ConntrackConfig conntrack = ConntrackConfig.defaults().withCapacityFlows(flows + flows / 8 + 1);
-        worker = new Worker(0, DataPlaneConfig.defaults().withConntrack(conntrack).withBatchSize(batchSize));
+        worker = new Worker(0, DataPlaneConfig.defaults().withConntrack(conntrack).withBatchSize(batchSize), firewall,
+            EventSink.NONE);
     }
 
     /** Each flow once (so all exist), then random flows for the rest, all shuffled. */

@@ -1,8 +1,11 @@
 package dev.palisade.cli;
 
 import dev.palisade.benchmarks.FastPathScenario;
+import dev.palisade.benchmarks.NewConnectionScenario;
 import dev.palisade.benchmarks.Measurement;
+import dev.palisade.enforcement.counters.Counter;
 import dev.palisade.enforcement.conntrack.ConntrackConfig;
+import dev.palisade.enforcement.firewall.Firewall;
 import dev.palisade.enforcement.pipeline.DataPlaneConfig;
 import dev.palisade.enforcement.pipeline.PacketBatch;
 import dev.palisade.enforcement.pipeline.ReplayEngine;
@@ -16,6 +19,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -30,6 +34,7 @@ import java.util.concurrent.Callable;
             "machine; run on an otherwise idle one."},
     subcommands = {
         BenchCommand.FastPath.class,
+        BenchCommand.NewConnections.class,
         BenchCommand.Replay.class,
         BenchCommand.Jmh.class})
 public final class BenchCommand implements Runnable
@@ -77,6 +82,10 @@ public final class BenchCommand implements Runnable
         @Option(names = "--flows", paramLabel = "N", defaultValue = "1000000", description = "Established flows (default: ${DEFAULT-VALUE}).")
         int flows;
 
+        @Option(names = "--firewall", description = "Enforce the policy of 'bench newconn' (64 applications): each " +
+            "flow is decided at its first packet, then every packet checks the verdict in its conntrack entry.")
+        boolean withFirewall;
+
         @Option(names = "--packets", paramLabel = "N", defaultValue = "0",
             description = "Preloaded frames (default: twice the flows, at least 1M).")
         int packets;
@@ -95,7 +104,7 @@ public final class BenchCommand implements Runnable
         boolean json;
 
         @Override
-        public Integer call()
+        public Integer call() throws Exception
         {
             if (flows < 1 || flows > 7_000_000)
             {
@@ -109,7 +118,9 @@ public final class BenchCommand implements Runnable
             final PrintWriter err = spec.commandLine().getErr();
             err.printf(Locale.ROOT, "bench fastpath: preparing %s flows, %s frames…%n", Output.count(flows), Output.count(frames));
             err.flush();
-            try (FastPathScenario scenario = new FastPathScenario(flows, frames, batch, 42))
+            final Firewall firewall = withFirewall ? new Firewall(NewConnectionScenario.compile(64), List.of(),
+                Firewall.EstablishedFlows.RECHECK) : null;
+            try (FastPathScenario scenario = new FastPathScenario(flows, frames, batch, 42, firewall))
             {
                 scenario.establish();
                 for (int i = 0; i < warmup; i++)
@@ -130,6 +141,7 @@ public final class BenchCommand implements Runnable
                 {
                     final Map<String, Object> r = new LinkedHashMap<>();
                     r.put("scenario", "fastpath");
+                    r.put("firewall", withFirewall);
                     r.put("flows", flowCount);
                     r.put("frames", frames);
                     r.put("frame_bytes", FastPathScenario.WIRE_LENGTH);
@@ -142,12 +154,142 @@ public final class BenchCommand implements Runnable
                 }
                 else
                 {
-                    out.println("Fast path: " + Output.count(flowCount) + " established flows, 64-byte frames, one worker");
+                    out.println("Fast path: " + Output.count(flowCount) + " established flows, 64-byte frames, one worker" +
+                        (withFirewall ? ", firewall on" : ""));
                     Output.row(out, "median", String.format(Locale.ROOT, "%.2f Mpps  (%.1f ns/packet)", m.median() / 1e6,
                         1e9 / m.median()));
                     Output.row(out, "best / worst", String.format(Locale.ROOT, "%.2f / %.2f Mpps", m.best() / 1e6,
                         m.worst() / 1e6));
                     Output.row(out, "bounds checks", UnsafeBuffer.SHOULD_BOUNDS_CHECK ? "on" : "off");
+                }
+                out.flush();
+            }
+            return Main.EXIT_OK;
+        }
+    }
+
+    @Command(
+        name = "newconn",
+        description = {
+            "Per-core rate of new connections through the whole pipeline: SYN, classify, conntrack insert.",
+            "",
+            "Every preloaded frame (64 bytes) is the SYN of a flow not seen before: it is parsed, misses in " +
+                "connection tracking, is decided once by the firewall against a generated policy (APPS applications " +
+                "of 16 workloads, a dozen egress rules each, east-west rules, zone isolation, default deny), and " +
+                "inserted with its verdict. Each round starts on an empty table. --apps 0 measures conntrack " +
+                "inserts without a firewall, for comparison.",
+            "",
+            "Example: palisade bench newconn --connections 1000000 --json"},
+        sortOptions = false)
+    static final class NewConnections implements Callable<Integer>
+    {
+        @Mixin
+        CommonOptions common;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--connections", paramLabel = "N", defaultValue = "1000000",
+            description = "New connections per round (default: ${DEFAULT-VALUE}).")
+        int connections;
+
+        @Option(names = "--apps", paramLabel = "N", defaultValue = "64",
+            description = "Applications in the generated policy, 0..255; 0 for no firewall (default: ${DEFAULT-VALUE}).")
+        int apps;
+
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "7", description = "Measured rounds (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Unmeasured rounds first (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--batch", paramLabel = "N", defaultValue = "" + PacketBatch.DEFAULT_CAPACITY,
+            description = "Packets per batch (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            if (connections < 1 || connections > 7_000_000)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--connections must be 1..7000000, was " + connections);
+            }
+            if (apps < 0 || apps > 255)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--apps must be 0..255, was " + apps);
+            }
+            if (rounds < 1 || warmup < 0 || batch < 1 || batch > 4096)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--rounds must be >= 1, --warmup >= 0, --batch 1..4096");
+            }
+            final PrintWriter err = spec.commandLine().getErr();
+            err.printf(Locale.ROOT, "bench newconn: preparing %s SYNs and a policy of %d applications…%n",
+                Output.count(connections), apps);
+            err.flush();
+            try (NewConnectionScenario scenario = new NewConnectionScenario(connections, apps, batch, 42))
+            {
+                for (int i = 0; i < warmup; i++)
+                {
+                    scenario.prepareRound();
+                    scenario.runRound();
+                }
+                final double[] rates = new double[rounds];
+                for (int i = 0; i < rounds; i++)
+                {
+                    scenario.prepareRound();
+                    final long start = System.nanoTime();
+                    final long n = scenario.runRound();
+                    rates[i] = n * 1e9 / (System.nanoTime() - start);
+                    err.printf(Locale.ROOT, "bench newconn: round %d/%d  %s%n", i + 1, rounds,
+                        Output.rate(rates[i], "conn/s"));
+                    err.flush();
+                }
+                final Measurement m = Measurement.of(rates);
+                final PrintWriter out = spec.commandLine().getOut();
+                final long created = scenario.lastCounter(Counter.FLOWS_CREATED);
+                final long allowed = scenario.lastCounter(Counter.FLOWS_ALLOWED);
+                final long denied = scenario.lastCounter(Counter.FLOWS_DENIED);
+                final var program = scenario.firewall() == null ? null : scenario.firewall().program();
+                if (json)
+                {
+                    final Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("scenario", "newconn");
+                    r.put("connections", connections);
+                    r.put("flows_created", created);
+                    r.put("firewall", program != null);
+                    if (program != null)
+                    {
+                        r.put("policy_rules", program.policy().rules().size());
+                        r.put("classifier_rules", program.classifierRules());
+                        r.put("build_ms", Output.round(program.buildNs() / 1e6, 3));
+                        r.put("memory_bytes", program.memoryBytes());
+                        r.put("flows_allowed", allowed);
+                        r.put("flows_denied", denied);
+                    }
+                    r.put("batch", batch);
+                    r.put("mcps", rates(m, 1e6));
+                    r.put("ns_per_connection", Output.round(1e9 / m.median(), 2));
+                    r.put("java", Runtime.version().toString());
+                    out.println(Json.write(r));
+                }
+                else
+                {
+                    out.println("New connections: " + Output.count(connections) + " SYNs per round, one worker, " +
+                        (program == null ? "no firewall" : program.policy().rules().size() + " policy rules (" +
+                        program.classifierRules() + " classifier rules)"));
+                    Output.row(out, "median", String.format(Locale.ROOT, "%.2f M conn/s  (%.1f ns/connection)",
+                        m.median() / 1e6, 1e9 / m.median()));
+                    Output.row(out, "best / worst", String.format(Locale.ROOT, "%.2f / %.2f M conn/s", m.best() / 1e6,
+                        m.worst() / 1e6));
+                    if (program != null)
+                    {
+                        Output.row(out, "allowed / denied", Output.count(allowed) + " / " + Output.count(denied));
+                    }
                 }
                 out.flush();
             }

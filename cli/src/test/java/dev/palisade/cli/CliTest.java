@@ -39,7 +39,7 @@ class CliTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "demo", "replay", "gen-traffic", "bench", "bench fastpath", "bench replay", "classbench", "policy", "policy check"})
+    @ValueSource(strings = {"", "demo", "replay", "gen-traffic", "bench", "bench fastpath", "bench newconn", "bench replay", "classbench", "policy", "policy check"})
     void everyCommandHasHelp(final String command)
     {
         final String[] args = command.isEmpty() ? new String[] {"--help"} :

@@ -143,6 +143,9 @@ public record Quarantine(List<Target> targets, List<ManagementAccess> management
      */
     public record ManagementAccess(Prefix peer, int protocol, int portLo, int portHi)
     {
+        private static final java.util.regex.Pattern PROTOCOL_SUFFIX =
+            java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9]*(/.*)?");
+
         public ManagementAccess
         {
             Objects.requireNonNull(peer, "peer");
@@ -182,13 +185,27 @@ public record Quarantine(List<Target> targets, List<ManagementAccess> management
                 }
                 rest = rest.isEmpty() ? "" : rest.substring(1);
             }
-            else if (peerText.indexOf(':') >= 0 && peerText.indexOf('.') >= 0)
+            else
             {
+                // An IPv4 peer (or a mistyped name) with a protocol: "10.0.0.5:tcp/22". An IPv6 peer with a
+                // protocol needs brackets; a bare IPv6 address has colons but no "PROTO[/PORTS]" after the first.
                 final int colon = peerText.indexOf(':');
-                rest = peerText.substring(colon + 1);
-                peerText = peerText.substring(0, colon);
+                if (colon > 0 && PROTOCOL_SUFFIX.matcher(peerText.substring(colon + 1)).matches())
+                {
+                    rest = peerText.substring(colon + 1);
+                    peerText = peerText.substring(0, colon);
+                }
             }
-            final Prefix peer = parseCidr(peerText);
+            final Prefix peer;
+            try
+            {
+                peer = parseCidr(peerText);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("invalid management peer in '" + text + "': " + ex.getMessage() +
+                    usage, ex);
+            }
             if (rest.isEmpty())
             {
                 return new ManagementAccess(peer, -1, 0, 0xFFFF);

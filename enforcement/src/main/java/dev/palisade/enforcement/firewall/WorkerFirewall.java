@@ -72,35 +72,40 @@ public final class WorkerFirewall implements FlowTable.RemovalListener
     }
 
     /**
-     * The verdict for a packet of a tracked flow ({@code slot} from {@link FlowTable#track}).
+     * The verdict for a packet of a tracked flow ({@code slot} from {@link FlowTable#track}). The caller counts
+     * allowed and denied packets ({@link Counter#ALLOWED}, {@link Counter#DENIED}) per batch.
      *
      * @return true to drop the packet.
      */
     public boolean onTracked(final int slot, final PacketMeta meta, final long nowNs)
     {
         final long word = flows.word(slot);
-        final int flags = FlowTable.wordFlags(word);
+        int flags = FlowTable.wordFlags(word);
         if (flows.lastCreated() || (flags & FlowTable.FLAG_DECIDED) == 0)
         {
             decideNew(slot, meta, flows.lastReply(), nowNs);
+            flags = FlowTable.wordFlags(flows.word(slot));
         }
         else if (FlowTable.wordEpoch(word) != program.epoch())
         {
             revalidate(slot, meta, flows.lastReply(), nowNs);
+            flags = FlowTable.wordFlags(flows.word(slot));
         }
-        final int verdict = FlowTable.wordFlags(flows.word(slot));
-        final boolean drop = (verdict & FlowTable.FLAG_DROP) != 0;
-        counters.increment(drop ? Counter.DENIED.id() : Counter.ALLOWED.id());
-        if ((verdict & FlowTable.FLAG_REJECT) != 0)
+        if ((flags & FlowTable.FLAG_DROP) == 0)
+        {
+            return false;
+        }
+        if ((flags & FlowTable.FLAG_REJECT) != 0)
         {
             counters.increment(Counter.REJECTED.id());
         }
-        return drop;
+        return true;
     }
 
     /**
      * The verdict for a packet conntrack does not track (TCP without a SYN while pick-up is off, a fragment without
-     * its transport header): decided on its own, counted against its rule as one packet.
+     * its transport header): decided on its own, counted against its rule as one packet. The caller counts it as
+     * allowed or denied, as for {@link #onTracked}.
      *
      * @return true to drop the packet.
      */
@@ -114,7 +119,6 @@ public final class WorkerFirewall implements FlowTable.RemovalListener
             rules.auditTraffic(decision.auditSlot, 1, meta.wireLength, nowNs);
         }
         final boolean drop = decision.dropped();
-        counters.increment(drop ? Counter.DENIED.id() : Counter.ALLOWED.id());
         if (drop && (decision.flags & FlowTable.FLAG_REJECT) != 0)
         {
             counters.increment(Counter.REJECTED.id());

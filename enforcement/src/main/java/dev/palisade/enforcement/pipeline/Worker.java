@@ -127,6 +127,8 @@ public final class Worker implements AutoCloseable
 
         long bytes = 0;
         long dropped = 0;
+        long denied = 0;
+        long decided = 0;
         long lastTimestampNs = 0;
         for (int i = 0; i < count; i++)
         {
@@ -181,6 +183,8 @@ public final class Worker implements AutoCloseable
                     final boolean drop = slot >= 0 ? firewall.onTracked(slot, meta, nowNs) :
                         firewall.onUntracked(meta, nowNs);
                     verdict = drop ? PacketBatch.VERDICT_DROP : PacketBatch.VERDICT_PASS;
+                    decided++;
+                    denied += verdict;
                 }
             }
             batch.verdict[i] = verdict;
@@ -191,6 +195,11 @@ public final class Worker implements AutoCloseable
         counters.add(Counter.BYTES.id(), bytes);
         counters.add(Counter.DROPPED.id(), dropped);
         counters.add(Counter.PASSED.id(), count - dropped);
+        if (firewall != null)
+        {
+            counters.add(Counter.DENIED.id(), denied);
+            counters.add(Counter.ALLOWED.id(), decided - denied);
+        }
         if (count > 0)
         {
             flows.expire(lastTimestampNs, config.sweepPerBatch());
