@@ -140,6 +140,7 @@ class CliTest
         final Run run = run("demo", "--flows", "500", "--packets", "20000", "--json");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("\"flows_agree\":true"), run.out());
+        assertTrue(run.out().contains("\"firewall\":\"running\"") && run.out().contains("\"rule_hits\":[{"), run.out());
     }
 
     @Test
