@@ -5,11 +5,15 @@ import dev.palisade.benchmarks.NewConnectionScenario;
 import dev.palisade.benchmarks.Measurement;
 import dev.palisade.enforcement.counters.Counter;
 import dev.palisade.enforcement.conntrack.ConntrackConfig;
+import dev.palisade.enforcement.firewall.EventSink;
 import dev.palisade.enforcement.firewall.Firewall;
 import dev.palisade.enforcement.pipeline.DataPlaneConfig;
 import dev.palisade.enforcement.pipeline.PacketBatch;
 import dev.palisade.enforcement.pipeline.ReplayEngine;
 import dev.palisade.enforcement.pipeline.ReplaySummary;
+import dev.palisade.policy.PolicyParser;
+import dev.palisade.policy.compile.CompiledPolicy;
+import dev.palisade.policy.compile.PolicyCompiler;
 import org.agrona.concurrent.UnsafeBuffer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -331,6 +335,10 @@ public final class BenchCommand implements Runnable
             description = "Flow-table capacity per worker (default: ${DEFAULT-VALUE}).")
         int flowsCapacity;
 
+        @Option(names = "--policy", paramLabel = "FILE",
+            description = "Enforce this policy, as 'palisade replay --policy' does (a new firewall each replay).")
+        Path policyFile;
+
         @Option(names = "--json", description = "Print one JSON object.")
         boolean json;
 
@@ -340,15 +348,27 @@ public final class BenchCommand implements Runnable
             final DataPlaneConfig config = DataPlaneConfig.defaults()
                 .withConntrack(ConntrackConfig.defaults().withCapacityFlows(flowsCapacity));
             final ReplayEngine engine = new ReplayEngine(config, workers);
+            final CompiledPolicy policy = policyFile == null ? null :
+                PolicyCompiler.compile(PolicyParser.parse(policyFile));
             ReplaySummary last = null;
             for (int i = 0; i < warmup; i++)
             {
+                if (policy != null)
+                {
+                    engine.firewall(new Firewall(policy, List.of(), Firewall.EstablishedFlows.RECHECK),
+                        EventSink.NONE);
+                }
                 last = engine.replay(pcap);
             }
             final double[] pps = new double[rounds];
             final double[] bps = new double[rounds];
             for (int i = 0; i < rounds; i++)
             {
+                if (policy != null)
+                {
+                    engine.firewall(new Firewall(policy, List.of(), Firewall.EstablishedFlows.RECHECK),
+                        EventSink.NONE);
+                }
                 last = engine.replay(pcap);
                 pps[i] = last.packetsPerSecond();
                 bps[i] = last.gigabitsPerSecond() * 1e9;
