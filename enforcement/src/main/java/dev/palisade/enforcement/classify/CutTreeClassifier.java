@@ -1,6 +1,5 @@
 package dev.palisade.enforcement.classify;
 
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -12,10 +11,13 @@ import java.util.Map;
  * cuts one field's current interval into 2^k equal parts using k bits of the field's value, so a lookup step is a
  * shift, a mask and one array read; leaves hold at most {@link #LEAF_RULES} rules, scanned in priority order.
  * <p>
- * Two things keep the tree small where wildcard rules would otherwise be copied into every child: in each child, rules
- * after the first one that covers the child's whole box are dropped (they can never be the first match there), and
- * siblings whose rules all cover them fully share one subtree. The cut at each node is the one with the most parts
- * whose copies stay within {@link #SPACE_FACTOR} times the node's rules.
+ * Three things keep the tree small and shallow where rules would otherwise be copied into many children or bits spent
+ * where no rule is: in each child, rules after the first one that covers the child's whole box are dropped (they can
+ * never be the first match there); siblings whose rules all cover them fully share one subtree, and leaves with the
+ * same rules share their records; and before a node is cut, its region is shrunk in every field to the smallest
+ * aligned block holding its rules (region compaction, as in HyperCuts and EffiCuts), so that a cluster of rules under
+ * one /16 is cut on the bits where the rules differ rather than on the 16 they share. The cut at each node is the one
+ * with the most parts whose copies stay within {@link #SPACE_FACTOR} times the node's rules.
  * <p>
  * IPv4 rules are in the trees; other rules (IPv6, or prefixes shorter than /96) are scanned alongside and the lower
  * index wins.
@@ -23,36 +25,61 @@ import java.util.Map;
 public final class CutTreeClassifier extends StoreBackedClassifier
 {
     /*
-     * Tuning, measured on ClassBench 10k sets (acl1 / fw1 / ipc1, Mpps on one core, build ms for acl1):
-     *   leaf 8, space 4, wide 16: 8.7 / 11.8 / 5.2, 353 ms      leaf 16, space 4, wide 16: 9.9 / 9.4 / 5.0
-     *   leaf 4, space 4, wide 16: 8.4 / 14.0 / 5.1              leaf 8, space 8, wide 16: 8.3 / 12.0 / 6.4, 524 ms
-     *   leaf 8, space 4, wide 8:  8.3 / 11.7 / 7.8, 375 ms      leaf 4, space 4, wide 8:  8.0 / 14.0 / 7.9, 920 ms
-     * The chosen row keeps every set's build well under a second.
+     * Tuning, measured on ClassBench 10k sets (acl1 / fw1 / ipc1, Mpps on one core, median of 3, on a shared and noisy
+     * 2-core machine; generated 1M-packet traces):
+     *   leaf 8, no compaction, separate node arrays (the first version):   10.0 / 15.5 / 8.5, 4.6 MB for acl1
+     *   leaf 8, no compaction, one entry array and leaf records:           14.1 / 18.7 / 11.3, 5.1 MB
+     *   leaf 8, compaction:                                                20.7 / 18.7 / 11.8, 1.1 MB
+     *   leaf 4, compaction:                                                20.3 / 19.9 / 11.8, 1.8 MB
+     *   leaf 6, compaction:                                                21.2 / 19.9 / 12.3, 1.3 MB
+     *   leaf 6, compaction, port-wide tree (chosen):                       21.3 / 20.0 / 13.2, 1.4 MB
+     * No better with compaction (one run each): space 2 or 8, cuts of up to 10 bits, wide below /4; wide below /16
+     * drops ipc1 to 6.5. Without compaction, cuts of up to 10 / 12 / 16 bits gave acl1 10.4 / 8.6 / 7.0 (bigger,
+     * colder nodes); one entry per run of equal children (a Poptrie-style bitmap and popcount: acl1's 925k child
+     * entries are 32k runs) gave 11.1 / 13.5 / 9.2, the second dependent load per step costing more than the cache
+     * it saves; reading the field through two packed words instead of a switch, and a leaf check without
+     * short-circuits, were no faster.
      */
-    static final int LEAF_RULES = 8;
+    static final int LEAF_RULES = 6;
     static final int SPACE_FACTOR = 4;
     static final int MAX_CUT_BITS = 8;
     static final int MAX_DEPTH = 24;
     /** An address prefix shorter than this makes a rule wide in that field. */
     static final int WIDE_PREFIX = 8;
-    /** Guard against pathological rule sets: past this many nodes, nodes become leaves. */
-    static final int NODE_BUDGET = 4_000_000;
+    /** A destination port range spanning more than this many ports makes a rule wide in that field. */
+    static final int WIDE_PORTS = 1024;
 
     private static final int DIMENSIONS = 5;
+    private static final int ALL_DIMENSIONS = (1 << DIMENSIONS) - 1;
     private static final int[] WIDTH = {32, 32, 16, 16, 8};
 
-    /** Root node of each tree, in order of the best (lowest) rule index the tree holds. */
+    /*
+     * The trees are one int array, {@link #nodes}, of child entries. An entry says what the child is, so a lookup
+     * step is one load:
+     *   inner node: dimension (bits 0-2) | shift (bits 3-7) | cut bits - 1 (bits 8-11) | first child / 2 (bits 12-31);
+     *               the node's 2^bits child entries are contiguous, and every block has an even length, so its
+     *               start is even;
+     *   leaf:       LEAF (bits 0-2) | offset of its first rule record in {@link #leafRecords} (a multiple of 8).
+     * A leaf's rules are copied into its records in the store's packed layout, index in the eighth int with the sign
+     * bit set on the leaf's last record, so a scan reads contiguous memory and no other array.
+     */
+    static final int LEAF = 7;
+    private static final int OFFSET_SHIFT = 12;
+    /**
+     * Guard against pathological rule sets: once the nodes pass this many entries, nodes become leaves. An entry
+     * can address 2^21; the nodes still open on the path (at most {@link #MAX_DEPTH}, 2^{@link #MAX_CUT_BITS}
+     * entries each) fit in between.
+     */
+    static final int NODE_BUDGET = (1 << 21) - (MAX_DEPTH + 1) * (1 << MAX_CUT_BITS);
+    /** The empty leaf: offset 0 holds a record that matches nothing. */
+    static final int EMPTY_LEAF = LEAF;
+
+    /** Root entry of each tree, in order of the best (lowest) rule index the tree holds. */
     private final int[] roots;
     private final int[] rootBest;
-    /** Per node: for an inner node dimension | shift << 3 | bits << 8; -1 for a leaf. */
-    private final int[] nodeInfo;
-    /** Per node: first child in {@link #children}, or first rule in {@link #leafRules}. */
-    private final int[] nodeStart;
-    /** Per leaf: its number of rules. */
-    private final int[] nodeLength;
-    private final int[] children;
-    private final int[] leafRules;
-    private final int[] ruleData;
+    private final int[] nodes;
+    private final int[] leafRecords;
+    private final int nodeCount;
     private final int depth;
 
     private CutTreeClassifier(final Builder builder, final RuleStore store)
@@ -60,16 +87,19 @@ public final class CutTreeClassifier extends StoreBackedClassifier
         super(store);
         this.roots = builder.roots.toArray();
         this.rootBest = builder.rootBest.toArray();
-        this.nodeInfo = builder.nodeInfo.toArray();
-        this.nodeStart = builder.nodeStart.toArray();
-        this.nodeLength = builder.nodeLength.toArray();
-        this.children = builder.children.toArray();
-        this.leafRules = builder.leafRules.toArray();
-        this.ruleData = store.data;
+        this.nodes = builder.nodes.toArray();
+        this.leafRecords = builder.leafRecords.toArray();
+        this.nodeCount = builder.nodeCount;
         this.depth = builder.maxDepth;
     }
 
     public static CutTreeClassifier build(final List<FiveTupleRule> rules)
+    {
+        return build(rules, NODE_BUDGET);
+    }
+
+    /** For tests: {@code nodeBudget} stands in for {@link #NODE_BUDGET}, so that the guard can be reached. */
+    static CutTreeClassifier build(final List<FiveTupleRule> rules, final int nodeBudget)
     {
         final RuleStore store = new RuleStore(rules);
         final int n = rules.size();
@@ -91,12 +121,16 @@ public final class CutTreeClassifier extends StoreBackedClassifier
                 protocolExact ? rule.protocol() : 0, protocolExact ? rule.protocol() : 255};
             ipv4.add(index);
         }
-        final Builder builder = new Builder(boxes, exactBox);
+        final Builder builder = new Builder(boxes, exactBox, store.data, Math.min(nodeBudget, NODE_BUDGET));
         // Separable trees, after EffiCuts (Vamanan et al., SIGCOMM 2010): rules are grouped by which address fields
         // they are wide in, and each group's tree cuts only the fields its rules are narrow in, so a wildcard is never
-        // copied across a cut of its own field.
+        // copied across a cut of its own field. Where both addresses are wide, the ports are all there is to cut, so
+        // rules wide in the destination port get a tree of their own too (else their copies stop every port cut and
+        // the tree is one long leaf); it may cut any field. Splitting the other groups by port as well costs more in
+        // trees visited than it saves (acl1 / fw1 / ipc1 18.2 / 12.1 / 8.8 Mpps rather than 21 / 20 / 13).
+        final int portWideGroup = 4;
         final List<List<Integer>> groups = new ArrayList<>();
-        for (int g = 0; g < 4; g++)
+        for (int g = 0; g <= portWideGroup; g++)
         {
             groups.add(new ArrayList<>());
         }
@@ -105,16 +139,19 @@ public final class CutTreeClassifier extends StoreBackedClassifier
             final FiveTupleRule rule = rules.get(index);
             final boolean srcWide = RuleStore.sourceLength(rule) < WIDE_PREFIX;
             final boolean dstWide = RuleStore.destinationLength(rule) < WIDE_PREFIX;
-            groups.get((srcWide ? 2 : 0) | (dstWide ? 1 : 0)).add(index);
+            final boolean portWide = rule.dstPortHi() - rule.dstPortLo() >= WIDE_PORTS;
+            final int g = srcWide && dstWide && portWide ? portWideGroup : (srcWide ? 2 : 0) | (dstWide ? 1 : 0);
+            groups.get(g).add(index);
         }
         final List<int[]> trees = new ArrayList<>();
-        for (int g = 0; g < 4; g++)
+        for (int g = 0; g <= portWideGroup; g++)
         {
             if (groups.get(g).isEmpty())
             {
                 continue;
             }
-            final int allowed = ((g & 2) != 0 ? 0 : 1) | ((g & 1) != 0 ? 0 : 2) | 4 | 8 | 16;
+            final int allowed = g == portWideGroup ? ALL_DIMENSIONS :
+                ((g & 2) != 0 ? 0 : 1) | ((g & 1) != 0 ? 0 : 2) | 4 | 8 | 16;
             final int[] members = groups.get(g).stream().mapToInt(Integer::intValue).toArray();
             final long[] lo = {0, 0, 0, 0, 0};
             final int[] width = WIDTH.clone();
@@ -153,14 +190,13 @@ public final class CutTreeClassifier extends StoreBackedClassifier
     private int lookup(final int root, final int src, final int dst, final int srcPort, final int dstPort,
         final int protocol)
     {
-        final int[] nodeInfo = this.nodeInfo;
-        final int[] nodeStart = this.nodeStart;
-        int node = root;
-        int info;
-        while ((info = nodeInfo[node]) >= 0)
+        final int[] nodes = this.nodes;
+        int entry = root;
+        int dimension;
+        while ((dimension = entry & 7) != LEAF)
         {
             final int value;
-            switch (info & 7)
+            switch (dimension)
             {
                 case 0 -> value = src;
                 case 1 -> value = dst;
@@ -168,33 +204,35 @@ public final class CutTreeClassifier extends StoreBackedClassifier
                 case 3 -> value = dstPort;
                 default -> value = protocol;
             }
-            final int shift = (info >>> 3) & 31;
-            final int mask = (1 << (info >>> 8)) - 1;
-            node = children[nodeStart[node] + ((value >>> shift) & mask)];
+            // The shift count is taken mod 32, so the fields above it need no mask.
+            final int part = (value >>> (entry >>> 3)) & ((2 << ((entry >>> 8) & 15)) - 1);
+            entry = nodes[((entry >>> OFFSET_SHIFT) << 1) + part];
         }
-        final int start = nodeStart[node];
-        final int end = start + nodeLength[node];
-        for (int i = start; i < end; i++)
+        final int[] records = this.leafRecords;
+        for (int at = entry & ~7; ; at += RuleStore.STRIDE)
         {
-            final int rule = leafRules[i];
-            if (RuleStore.matches(ruleData, rule, src, dst, srcPort, dstPort, protocol))
+            final int index = records[at + RuleStore.STRIDE - 1];
+            if (RuleStore.matchesAt(records, at, src, dst, srcPort, dstPort, protocol))
             {
-                return rule;
+                return index & Integer.MAX_VALUE;
+            }
+            if (index < 0)
+            {
+                return Integer.MAX_VALUE;
             }
         }
-        return Integer.MAX_VALUE;
     }
 
     @Override
     public long memoryBytes()
     {
-        return 4L * (nodeInfo.length + nodeStart.length + nodeLength.length + children.length + leafRules.length) +
-            store.memoryBytes();
+        return 4L * (roots.length + rootBest.length + nodes.length + leafRecords.length) + store.memoryBytes();
     }
 
+    /** @return the number of inner nodes and distinct leaves. */
     public int nodeCount()
     {
-        return nodeInfo.length;
+        return nodeCount;
     }
 
     public int depth()
@@ -218,11 +256,6 @@ public final class CutTreeClassifier extends StoreBackedClassifier
             return size++;
         }
 
-        void set(final int index, final int value)
-        {
-            values[index] = value;
-        }
-
         int size()
         {
             return size;
@@ -234,24 +267,35 @@ public final class CutTreeClassifier extends StoreBackedClassifier
         }
     }
 
-    /** Builds the tree depth-first; node 0 is the root. */
+    /** Builds the trees depth-first, children before their parent. */
     static final class Builder
     {
         final long[][] boxes;
         final boolean[] exactBox;
-        final Ints nodeInfo = new Ints();
-        final Ints nodeStart = new Ints();
-        final Ints nodeLength = new Ints();
-        final Ints children = new Ints();
-        final Ints leafRules = new Ints();
+        final int[] ruleData;
+        final int nodeBudget;
+        final Ints nodes = new Ints();
+        final Ints leafRecords = new Ints();
         final Ints roots = new Ints();
         final Ints rootBest = new Ints();
+        /** Leaves with the same rules share their records. */
+        final Map<IntList, Integer> leaves = new HashMap<>();
+        int nodeCount;
         int maxDepth;
 
-        Builder(final long[][] boxes, final boolean[] exactBox)
+        Builder(final long[][] boxes, final boolean[] exactBox, final int[] ruleData, final int nodeBudget)
         {
             this.boxes = boxes;
             this.exactBox = exactBox;
+            this.ruleData = ruleData;
+            this.nodeBudget = nodeBudget;
+            // Record 0, the empty leaf: source low above source high, so it matches nothing.
+            leafRecords.add(-1);
+            for (int i = 1; i < RuleStore.STRIDE - 1; i++)
+            {
+                leafRecords.add(0);
+            }
+            leafRecords.add(Integer.MIN_VALUE);
         }
 
         /**
@@ -286,7 +330,7 @@ public final class CutTreeClassifier extends StoreBackedClassifier
                 if (intersects)
                 {
                     kept[count++] = rule;
-                    if (covers && isExactInBox(rule))
+                    if (covers && exactBox[rule])
                     {
                         break;
                     }
@@ -295,58 +339,60 @@ public final class CutTreeClassifier extends StoreBackedClassifier
             return Arrays.copyOf(kept, count);
         }
 
-        /** A rule with a partial protocol mask is wider in its box than in truth, so it never ends a list. */
-        private boolean isExactInBox(final int rule)
-        {
-            return exactBox[rule];
-        }
-
-        int build(final int[] rules, final long[] lo, final int[] width, final int depth, final int allowedDims)
+        /**
+         * @param rules the rules that intersect the region, in priority order, none after one that covers it whole.
+         * @return the entry of the (sub)tree for the region.
+         */
+        int build(final int[] rules, final long[] regionLo, final int[] regionWidth, final int depth,
+            final int allowedDims)
         {
             maxDepth = Math.max(maxDepth, depth);
-            final int node = nodeInfo.add(-1);
-            nodeStart.add(0);
-            nodeLength.add(0);
-            if (rules.length <= LEAF_RULES || depth >= MAX_DEPTH || nodeInfo.size() > NODE_BUDGET)
+            if (rules.length <= LEAF_RULES || depth >= MAX_DEPTH || nodes.size() > nodeBudget)
             {
-                return leaf(node, rules);
+                return leaf(rules);
             }
+            final long[] lo = regionLo.clone();
+            final int[] width = regionWidth.clone();
+            compact(rules, lo, width);
             // Pick the cut: for each field and number of bits, count copies; keep the most parts within the budget,
-            // preferring the smallest largest child.
+            // preferring the smallest largest child. Child sizes come from a difference array: +1 at a rule's first
+            // part, -1 after its last.
             int bestDim = -1;
             int bestBits = 0;
             long bestLargest = Long.MAX_VALUE;
+            final int[] diff = new int[(1 << MAX_CUT_BITS) + 1];
             for (int d = 0; d < DIMENSIONS; d++)
             {
                 if ((allowedDims & (1 << d)) == 0)
                 {
                     continue;
                 }
+                final long regionHi = lo[d] + (1L << width[d]) - 1;
                 for (int bits = 1; bits <= Math.min(MAX_CUT_BITS, width[d]); bits++)
                 {
                     final int parts = 1 << bits;
                     final int shift = width[d] - bits;
-                    final int[] counts = new int[parts];
+                    Arrays.fill(diff, 0, parts + 1, 0);
                     long copies = 0;
                     for (final int rule : rules)
                     {
                         final long[] box = boxes[rule];
-                        final long first = (Math.max(box[2 * d], lo[d]) - lo[d]) >>> shift;
-                        final long last = (Math.min(box[2 * d + 1], lo[d] + (1L << width[d]) - 1) - lo[d]) >>> shift;
+                        final int first = (int)((Math.max(box[2 * d], lo[d]) - lo[d]) >>> shift);
+                        final int last = (int)((Math.min(box[2 * d + 1], regionHi) - lo[d]) >>> shift);
                         copies += last - first + 1;
-                        for (long c = first; c <= last; c++)
-                        {
-                            counts[(int)c]++;
-                        }
+                        diff[first]++;
+                        diff[last + 1]--;
                     }
-                    if (copies + parts > (long)SPACE_FACTOR * rules.length + parts && bits > 1)
+                    if (copies > (long)SPACE_FACTOR * rules.length && bits > 1)
                     {
                         break;
                     }
                     int largest = 0;
-                    for (final int c : counts)
+                    int running = 0;
+                    for (int c = 0; c < parts; c++)
                     {
-                        largest = Math.max(largest, c);
+                        running += diff[c];
+                        largest = Math.max(largest, running);
                     }
                     if (largest < bestLargest || (largest == bestLargest && bits > bestBits && d == bestDim))
                     {
@@ -358,29 +404,95 @@ public final class CutTreeClassifier extends StoreBackedClassifier
             }
             if (bestDim < 0 || bestLargest >= rules.length)
             {
-                return leaf(node, rules); // no cut separates these rules
+                return leaf(rules); // no cut separates these rules
             }
-            final int parts = 1 << bestBits;
+            final int[] childEntries = cut(rules, lo, width, depth, allowedDims, bestDim, bestBits);
             final int shift = width[bestDim] - bestBits;
             // The value's bit position: fields are right-aligned, so the cut uses bits [shift, shift + bits) of the
             // current interval, which are the value's bits at the same position.
-            nodeInfo.set(node, bestDim | (shift << 3) | (bestBits << 8));
-            final int firstChild = children.size();
-            for (int c = 0; c < parts; c++)
+            return bestDim | (shift << 3) | ((bestBits - 1) << 8) | (node(childEntries) << OFFSET_SHIFT);
+        }
+
+        /**
+         * Shrinks the region, in each field, to the smallest aligned block that holds every rule's part of it, so
+         * that cuts spend no bits where no rule is. A packet outside the block matches none of these rules, and
+         * since it was inside the region it matches no rule of the whole tree: wherever the cut sends it, the
+         * exact leaf check finds nothing, which is the right answer.
+         */
+        private void compact(final int[] rules, final long[] lo, final int[] width)
+        {
+            for (int d = 0; d < DIMENSIONS; d++)
             {
-                children.add(0);
+                final long regionHi = lo[d] + (1L << width[d]) - 1;
+                long min = regionHi;
+                long max = lo[d];
+                for (final int rule : rules)
+                {
+                    final long[] box = boxes[rule];
+                    min = Math.min(min, Math.max(box[2 * d], lo[d]));
+                    max = Math.max(max, Math.min(box[2 * d + 1], regionHi));
+                }
+                final int bits = 64 - Long.numberOfLeadingZeros(min ^ max);
+                lo[d] = min & -(1L << bits);
+                width[d] = bits;
             }
-            nodeStart.set(node, firstChild);
-            final Map<String, Integer> shared = new HashMap<>();
+        }
+
+        /**
+         * Cuts the region in {@code d} into 2^bits parts and builds each part. A rule goes to the parts it overlaps
+         * (it overlaps the region in the other fields already), and a part takes no rules after the first that
+         * covers it whole: this is {@link #prune} of each part, without rescanning every rule for every part.
+         */
+        private int[] cut(final int[] rules, final long[] lo, final int[] width, final int depth, final int allowedDims,
+            final int d, final int bits)
+        {
+            final int parts = 1 << bits;
+            final int shift = width[d] - bits;
+            final long regionHi = lo[d] + (1L << width[d]) - 1;
+            final int[][] lists = new int[parts][];
+            final int[] sizes = new int[parts];
+            final boolean[] closed = new boolean[parts];
+            for (final int rule : rules)
+            {
+                final long[] box = boxes[rule];
+                final int first = (int)((Math.max(box[2 * d], lo[d]) - lo[d]) >>> shift);
+                final int last = (int)((Math.min(box[2 * d + 1], regionHi) - lo[d]) >>> shift);
+                boolean coversOthers = exactBox[rule];
+                for (int o = 0; o < DIMENSIONS && coversOthers; o++)
+                {
+                    coversOthers = o == d || (box[2 * o] <= lo[o] && box[2 * o + 1] >= lo[o] + (1L << width[o]) - 1);
+                }
+                for (int c = first; c <= last; c++)
+                {
+                    if (closed[c])
+                    {
+                        continue;
+                    }
+                    if (lists[c] == null)
+                    {
+                        lists[c] = new int[Math.min(rules.length, 16)];
+                    }
+                    else if (sizes[c] == lists[c].length)
+                    {
+                        lists[c] = Arrays.copyOf(lists[c], Math.min(rules.length, 2 * sizes[c]));
+                    }
+                    lists[c][sizes[c]++] = rule;
+                    final long partLo = lo[d] + ((long)c << shift);
+                    closed[c] = coversOthers && box[2 * d] <= partLo && box[2 * d + 1] >= partLo + (1L << shift) - 1;
+                }
+            }
+            final int[] entries = new int[parts];
+            final Map<IntList, Integer> shared = new HashMap<>();
             for (int c = 0; c < parts; c++)
             {
+                final int[] childRules = lists[c] == null ? new int[0] : Arrays.copyOf(lists[c], sizes[c]);
                 final long[] childLo = lo.clone();
                 final int[] childWidth = width.clone();
-                childLo[bestDim] = lo[bestDim] + ((long)c << shift);
-                childWidth[bestDim] = shift;
-                final int[] childRules = prune(rules, childLo, childWidth);
-                final boolean allCover = coversDimension(childRules, bestDim, childLo[bestDim], shift);
-                final String key = allCover ? Arrays.toString(childRules) : null;
+                childLo[d] = lo[d] + ((long)c << shift);
+                childWidth[d] = shift;
+                // Siblings whose rules all cover them in d are the same subtree.
+                final boolean allCover = coversDimension(childRules, d, childLo[d], shift);
+                final IntList key = allCover ? new IntList(childRules) : null;
                 Integer child = key == null ? null : shared.get(key);
                 if (child == null)
                 {
@@ -390,9 +502,21 @@ public final class CutTreeClassifier extends StoreBackedClassifier
                         shared.put(key, child);
                     }
                 }
-                children.set(firstChild + c, child);
+                entries[c] = child;
             }
-            return node;
+            return entries;
+        }
+
+        /** Appends an inner node's child entries and returns where they start, halved (blocks start even). */
+        private int node(final int[] entries)
+        {
+            nodeCount++;
+            final int offset = nodes.size();
+            for (final int entry : entries)
+            {
+                nodes.add(entry);
+            }
+            return offset >>> 1;
         }
 
         private boolean coversDimension(final int[] rules, final int d, final long regionLo, final int width)
@@ -408,15 +532,49 @@ public final class CutTreeClassifier extends StoreBackedClassifier
             return true;
         }
 
-        private int leaf(final int node, final int[] rules)
+        /** @return the entry of a leaf with {@code rules}, in priority order, sharing the records of an equal leaf. */
+        private int leaf(final int[] rules)
         {
-            nodeStart.set(node, leafRules.size());
-            nodeLength.set(node, rules.length);
-            for (final int rule : rules)
+            if (rules.length == 0)
             {
-                leafRules.add(rule);
+                return EMPTY_LEAF;
             }
-            return node;
+            final IntList key = new IntList(rules);
+            final Integer known = leaves.get(key);
+            if (known != null)
+            {
+                return known;
+            }
+            nodeCount++;
+            final int first = leafRecords.size();
+            for (int i = 0; i < rules.length; i++)
+            {
+                final int at = rules[i] * RuleStore.STRIDE;
+                for (int f = 0; f < RuleStore.STRIDE - 1; f++)
+                {
+                    leafRecords.add(ruleData[at + f]);
+                }
+                leafRecords.add(i == rules.length - 1 ? rules[i] | Integer.MIN_VALUE : rules[i]);
+            }
+            final int entry = first | LEAF;
+            leaves.put(key, entry);
+            return entry;
+        }
+    }
+
+    /** An int array as a map key. */
+    record IntList(int[] values)
+    {
+        @Override
+        public boolean equals(final Object other)
+        {
+            return other instanceof IntList list && Arrays.equals(values, list.values);
+        }
+
+        @Override
+        public int hashCode()
+        {
+            return Arrays.hashCode(values);
         }
     }
 }

@@ -96,7 +96,16 @@ final class RuleStore
     static boolean matches(final int[] data, final int index, final int src, final int dst, final int srcPort,
         final int dstPort, final int protocol)
     {
-        final int at = index * STRIDE;
+        return matchesAt(data, index * STRIDE, src, dst, srcPort, dstPort, protocol);
+    }
+
+    /**
+     * Full check of the packed rule at offset {@code at} of {@code data}: the same {@link #STRIDE}-int layout as the
+     * store's, wherever it is kept (cut-tree leaves keep their own copies, so a leaf scan reads contiguous memory).
+     */
+    static boolean matchesAt(final int[] data, final int at, final int src, final int dst, final int srcPort,
+        final int dstPort, final int protocol)
+    {
         final int srcPorts = data[at + 4];
         final int dstPorts = data[at + 5];
         final int protocolRule = data[at + 6];
