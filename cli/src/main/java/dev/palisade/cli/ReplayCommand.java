@@ -207,7 +207,7 @@ public final class ReplayCommand implements Callable<Integer>
             try
             {
                 final Cidr cidr = Addresses.parseCidr(text.strip());
-                prefixes.add(new Prefix(cidr.hi(), cidr.lo(), cidr.prefix()));
+                prefixes.add(Prefix.of(cidr));
             }
             catch (final IllegalArgumentException ex)
             {

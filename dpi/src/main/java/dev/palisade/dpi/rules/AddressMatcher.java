@@ -1,5 +1,7 @@
 package dev.palisade.dpi.rules;
 
+import dev.palisade.policy.compile.Prefix;
+
 import java.util.List;
 
 /**
@@ -22,14 +24,19 @@ public sealed interface AddressMatcher
         }
     }
 
+    /** A prefix; host bits are cleared (rules may write 10.1.2.3/8, which Suricata reads as 10.0.0.0/8). */
     record Cidr(long hi, long lo, int length) implements AddressMatcher
     {
+        public Cidr
+        {
+            hi &= Prefix.maskHi(length);
+            lo &= Prefix.maskLo(length);
+        }
+
         @Override
         public boolean matches(final long addressHi, final long addressLo)
         {
-            final long maskHi = length >= 64 ? -1L : length == 0 ? 0 : -1L << (64 - length);
-            final long maskLo = length <= 64 ? 0 : length == 128 ? -1L : -1L << (128 - length);
-            return (addressHi & maskHi) == hi && (addressLo & maskLo) == lo;
+            return (addressHi & Prefix.maskHi(length)) == hi && (addressLo & Prefix.maskLo(length)) == lo;
         }
     }
 

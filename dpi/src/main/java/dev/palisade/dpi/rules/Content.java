@@ -10,6 +10,45 @@ import java.util.HexFormat;
 public record Content(byte[] bytes, boolean negated, boolean nocase, Buffer buffer, Integer offset, Integer depth,
     Integer distance, Integer within, boolean fastPattern, boolean startsWith, boolean endsWith)
 {
+    Content withNocase()
+    {
+        return new Content(bytes, negated, true, buffer, offset, depth, distance, within, fastPattern, startsWith,
+            endsWith);
+    }
+
+    Content withBuffer(final Buffer value)
+    {
+        return new Content(bytes, negated, nocase, value, offset, depth, distance, within, fastPattern, startsWith,
+            endsWith);
+    }
+
+    Content withFastPattern()
+    {
+        return new Content(bytes, negated, nocase, buffer, offset, depth, distance, within, true, startsWith, endsWith);
+    }
+
+    Content withStartsWith()
+    {
+        return new Content(bytes, negated, nocase, buffer, offset, depth, distance, within, fastPattern, true, endsWith);
+    }
+
+    Content withEndsWith()
+    {
+        return new Content(bytes, negated, nocase, buffer, offset, depth, distance, within, fastPattern, startsWith,
+            true);
+    }
+
+    /** @param name offset, depth, distance or within. */
+    Content withPosition(final String name, final int value)
+    {
+        return new Content(bytes, negated, nocase, buffer,
+            name.equals("offset") ? Integer.valueOf(value) : offset,
+            name.equals("depth") ? Integer.valueOf(value) : depth,
+            name.equals("distance") ? Integer.valueOf(value) : distance,
+            name.equals("within") ? Integer.valueOf(value) : within,
+            fastPattern, startsWith, endsWith);
+    }
+
     public boolean relative()
     {
         return distance != null || within != null;

@@ -290,8 +290,7 @@ public final class RuleParser
             {
                 throw new RuleException("'" + name + "' on a content already in " + c.buffer());
             }
-            replace(lastContent, new Content(c.bytes(), c.negated(), c.nocase(), buffer, c.offset(), c.depth(),
-                c.distance(), c.within(), c.fastPattern(), c.startsWith(), c.endsWith()));
+            replace(lastContent, c.withBuffer(buffer));
         }
 
         private Content content(final int index)
@@ -360,8 +359,7 @@ public final class RuleParser
             final Content c = content(lastContent);
             switch (name)
             {
-                case "nocase" -> replace(lastContent, new Content(c.bytes(), c.negated(), true, c.buffer(), c.offset(),
-                    c.depth(), c.distance(), c.within(), c.fastPattern(), c.startsWith(), c.endsWith()));
+                case "nocase" -> replace(lastContent, c.withNocase());
                 case "fast_pattern" ->
                 {
                     // "only" and "offset,length" (chop) only steer the choice of prefilter; matching is unchanged.
@@ -369,13 +367,10 @@ public final class RuleParser
                     {
                         throw new Unsupported("fast_pattern:" + value.strip());
                     }
-                    replace(lastContent, new Content(c.bytes(), c.negated(), c.nocase(), c.buffer(), c.offset(),
-                        c.depth(), c.distance(), c.within(), true, c.startsWith(), c.endsWith()));
+                    replace(lastContent, c.withFastPattern());
                 }
-                case "startswith" -> replace(lastContent, new Content(c.bytes(), c.negated(), c.nocase(), c.buffer(),
-                    c.offset(), c.depth(), c.distance(), c.within(), c.fastPattern(), true, c.endsWith()));
-                case "endswith" -> replace(lastContent, new Content(c.bytes(), c.negated(), c.nocase(), c.buffer(),
-                    c.offset(), c.depth(), c.distance(), c.within(), c.fastPattern(), c.startsWith(), true));
+                case "startswith" -> replace(lastContent, c.withStartsWith());
+                case "endswith" -> replace(lastContent, c.withEndsWith());
                 default ->
                 {
                     // rawbytes: this engine matches raw payload bytes anyway (no telnet normalisation)
@@ -396,18 +391,7 @@ public final class RuleParser
             }
             final boolean relative = name.equals("distance");
             final int n = (int)number(v, name, relative ? -MAX_POSITION : 0, MAX_POSITION);
-            final Content c = content(lastContent);
-            replace(lastContent, switch (name)
-            {
-                case "offset" -> new Content(c.bytes(), c.negated(), c.nocase(), c.buffer(), n, c.depth(),
-                    c.distance(), c.within(), c.fastPattern(), c.startsWith(), c.endsWith());
-                case "depth" -> new Content(c.bytes(), c.negated(), c.nocase(), c.buffer(), c.offset(), n,
-                    c.distance(), c.within(), c.fastPattern(), c.startsWith(), c.endsWith());
-                case "distance" -> new Content(c.bytes(), c.negated(), c.nocase(), c.buffer(), c.offset(), c.depth(),
-                    n, c.within(), c.fastPattern(), c.startsWith(), c.endsWith());
-                default -> new Content(c.bytes(), c.negated(), c.nocase(), c.buffer(), c.offset(), c.depth(),
-                    c.distance(), n, c.fastPattern(), c.startsWith(), c.endsWith());
-            });
+            replace(lastContent, content(lastContent).withPosition(name, n));
         }
 
         private void pcre(final String value) throws RuleException, Unsupported
@@ -700,12 +684,9 @@ public final class RuleParser
                             dev.palisade.policy.Addresses.parseCidr(t.substring(0, slash));
                         final int bits = Integer.parseInt(t.substring(slash + 1));
                         final int length = host.ipv4() ? 96 + bits : bits;
-                        if (bits >= 0 && length <= 128 && (host.ipv4() ? bits <= 32 : true))
+                        if (bits >= 0 && length <= 128 && (!host.ipv4() || bits <= 32))
                         {
-                            final AddressMatcher.Cidr masked = new AddressMatcher.Cidr(
-                                host.hi() & (length >= 64 ? -1L : length == 0 ? 0 : -1L << (64 - length)),
-                                host.lo() & (length <= 64 ? 0 : length == 128 ? -1L : -1L << (128 - length)), length);
-                            return masked;
+                            return new AddressMatcher.Cidr(host.hi(), host.lo(), length);
                         }
                     }
                     catch (final IllegalArgumentException ignored)

@@ -285,6 +285,6 @@ public record Quarantine(List<Target> targets, List<ManagementAccess> management
     static Prefix parseCidr(final String text)
     {
         final Cidr cidr = dev.palisade.policy.Addresses.parseCidr(text);
-        return new Prefix(cidr.hi(), cidr.lo(), cidr.prefix());
+        return Prefix.of(cidr);
     }
 }

@@ -39,7 +39,7 @@ final class RandomPolicies
     static Prefix prefix(final String text)
     {
         final Cidr cidr = cidr(text);
-        return new Prefix(cidr.hi(), cidr.lo(), cidr.prefix());
+        return Prefix.of(cidr);
     }
 
     /** An address or prefix in 10.0.0.0/22 or 2001:db8::/120: small, so they overlap. */

@@ -175,7 +175,7 @@ public final class PolicyCompiler
 
     static Prefix prefix(final Cidr cidr)
     {
-        return new Prefix(cidr.hi(), cidr.lo(), cidr.prefix());
+        return Prefix.of(cidr);
     }
 
     /** Resolves selectors against an inventory. */

@@ -18,6 +18,12 @@ public record Prefix(long hi, long lo, int length) implements Comparable<Prefix>
         lo &= maskLo(length);
     }
 
+    /** The prefix a parsed address or CIDR names. */
+    public static Prefix of(final dev.palisade.policy.model.Cidr cidr)
+    {
+        return new Prefix(cidr.hi(), cidr.lo(), cidr.prefix());
+    }
+
     public static long maskHi(final int length)
     {
         return length >= 64 ? -1L : length == 0 ? 0 : -1L << (64 - length);
