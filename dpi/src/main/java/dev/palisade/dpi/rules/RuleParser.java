@@ -184,6 +184,14 @@ public final class RuleParser
             {
                 throw new RuleException("no sid; every rule needs a sid");
             }
+            // Suricata's tcp-pkt and tcp-stream protocols say what flow:no_stream and flow:only_stream say.
+            final String headerProtocol = header.get(1).toLowerCase(Locale.ROOT);
+            if (headerProtocol.equals("tcp-pkt") || headerProtocol.equals("tcp-stream"))
+            {
+                final boolean packet = headerProtocol.equals("tcp-pkt");
+                flow = new Rule.Flow(flow.toServer(), flow.toClient(), flow.established(), flow.notEstablished(),
+                    flow.stateless(), flow.onlyStream() || !packet, flow.noStream() || packet);
+            }
             return new LoadResult.Loaded(new Rule(action, protocol[0], service, source, sourcePorts,
                 direction.equals("<>"), destination, destinationPorts, sid, gid, rev, msg, classtype, priority,
                 List.copyOf(detection), flow, List.copyOf(flowbits), dsize, itype, icode, threshold, text, file, line));
@@ -403,12 +411,21 @@ public final class RuleParser
                 negated = true;
                 v = v.substring(1).strip();
             }
-            final int end = closingQuote(v);
-            if (!v.startsWith("\"") || end < 0)
+            final String body;
+            if (v.startsWith("/"))
             {
-                throw new RuleException("pcre must be a quoted \"/regex/flags\"; got " + shorten(value));
+                // Suricata also takes the expression unquoted: pcre:/x/U;
+                body = v;
             }
-            final String body = unescape(v.substring(1, end));
+            else
+            {
+                final int end = closingQuote(v);
+                if (!v.startsWith("\"") || end < 0)
+                {
+                    throw new RuleException("pcre must be a quoted \"/regex/flags\"; got " + shorten(value));
+                }
+                body = unescape(v.substring(1, end));
+            }
             final int last = body.lastIndexOf('/');
             if (!body.startsWith("/") || last <= 0)
             {

@@ -45,7 +45,7 @@ public final class FlowTable implements AutoCloseable
 {
     public static final int MAX_CAPACITY_FLOWS = 8_000_000;
     public static final int SLOT_LENGTH = 64;
-    public static final int COLD_LENGTH = 32;
+    public static final int COLD_LENGTH = 40;
     /** Timestamps are kept in ticks of 2^20 ns (about 1.05 ms), like conntrack's jiffies. */
     public static final int TICK_SHIFT = 20;
 
@@ -61,6 +61,8 @@ public final class FlowTable implements AutoCloseable
     static final int CREATED_OFFSET = 16;
     static final int RULE_SLOT_OFFSET = 24;
     static final int AUDIT_SLOT_OFFSET = 28;
+    /** The flow's deep-inspection state handle (0: none). */
+    static final int INSPECTION_OFFSET = 32;
 
     public static final int FLAG_IN_USE = 0x01;
     /** The flow's initiator is endpoint B of the canonical key. */
@@ -131,10 +133,26 @@ public final class FlowTable implements AutoCloseable
         coldAddress = coldMemory.buffer().addressOffset();
     }
 
-    /** Sets the one listener told about flows leaving the table (null for none). */
-    public void removalListener(final RemovalListener listener)
+    /** Adds a listener told about flows leaving the table; listeners are told in the order they were added. */
+    public void addRemovalListener(final RemovalListener listener)
     {
-        this.removalListener = listener;
+        final RemovalListener first = removalListener;
+        this.removalListener = first == null ? listener : (table, slot) ->
+        {
+            first.onFlowRemoved(table, slot);
+            listener.onFlowRemoved(table, slot);
+        };
+    }
+
+    /** @return the flow's deep-inspection handle, 0 when it has none. */
+    public int inspectionHandle(final int slot)
+    {
+        return coldInt((slot & slotMask) * COLD_LENGTH + INSPECTION_OFFSET);
+    }
+
+    public void inspectionHandle(final int slot, final int handle)
+    {
+        putColdInt((slot & slotMask) * COLD_LENGTH + INSPECTION_OFFSET, handle);
     }
 
     public int capacityFlows()
@@ -341,6 +359,7 @@ public final class FlowTable implements AutoCloseable
         putColdLong(coldOffset + CREATED_OFFSET, nowNs);
         putColdInt(coldOffset + RULE_SLOT_OFFSET, -1);
         putColdInt(coldOffset + AUDIT_SLOT_OFFSET, -1);
+        putColdInt(coldOffset + INSPECTION_OFFSET, 0);
         size++;
 
         counters.increment(Counter.FLOWS_CREATED);
@@ -457,6 +476,7 @@ public final class FlowTable implements AutoCloseable
         putColdLong(coldOffset + CREATED_OFFSET, nowNs);
         putColdInt(coldOffset + RULE_SLOT_OFFSET, -1);
         putColdInt(coldOffset + AUDIT_SLOT_OFFSET, -1);
+        putColdInt(coldOffset + INSPECTION_OFFSET, 0);
         lastReply = false;
         lastCreated = true;
         counters.increment(Counter.FLOWS_REOPENED);

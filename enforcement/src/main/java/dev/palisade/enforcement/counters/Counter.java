@@ -34,7 +34,10 @@ public enum Counter
     FLOWS_CUT(24, "flows_cut", "Allowed flows dropped after a policy or quarantine change"),
     AUDIT_HITS(25, "audit_hits", "Flows an audit rule would have decided"),
     REJECTED(26, "rejected", "Packets dropped by a reject rule (a reset or unreachable is owed)"),
-    STATELESS_DECISIONS(27, "stateless_decisions", "Packets decided without a flow (untracked TCP, fragments)");
+    STATELESS_DECISIONS(27, "stateless_decisions", "Packets decided without a flow (untracked TCP, fragments)"),
+    BAD_CHECKSUMS(28, "bad_checksums", "Packets not inspected because a checksum was wrong (validation on)"),
+    INSPECTION_DROPPED(29, "inspection_dropped", "Packets dropped by deep inspection (drop and reject rules, blocked flows)"),
+    INSPECTION_REJECTED(30, "inspection_rejected", "Packets dropped by a reject rule (a reset or unreachable is owed)");
 
     /** First index of the per-reason malformed counters. */
     public static final int MALFORMED_BASE = 64;

@@ -45,7 +45,7 @@ public final class WorkerFirewall implements FlowTable.RemovalListener
         this.flows = flows;
         this.counters = counters;
         this.events = events;
-        flows.removalListener(this);
+        flows.addRemovalListener(this);
         adopt();
     }
 

@@ -31,6 +31,8 @@ public final class EthernetFlyweight extends Flyweight
     public static final int ETHER_TYPE_PPPOE_SESSION = 0x8864;
     public static final int ETHER_TYPE_MPLS_UNICAST = 0x8847;
     public static final int ETHER_TYPE_MPLS_MULTICAST = 0x8848;
+    /** Network Service Header, RFC 8300. */
+    public static final int ETHER_TYPE_NSH = 0x894F;
     public static final int ETHER_TYPE_IPV6 = 0x86DD;
     /** 802.1Q customer tag. */
     public static final int TPID_8021Q = 0x8100;

@@ -38,7 +38,9 @@ public enum MalformedReason
     BAD_PPPOE_LENGTH(29, "bad_pppoe_length"),
     TRUNCATED_MPLS(30, "truncated_mpls"),
     TOO_MANY_MPLS_LABELS(31, "too_many_mpls_labels"),
-    TRUNCATED_GTP_U(32, "truncated_gtp_u");
+    TRUNCATED_GTP_U(32, "truncated_gtp_u"),
+    TRUNCATED_NSH(33, "truncated_nsh"),
+    BAD_NSH(34, "bad_nsh");
 
     private static final MalformedReason[] BY_ID;
 

@@ -346,6 +346,7 @@ public final class PacketParser
             case EthernetFlyweight.ETHER_TYPE_PPPOE_SESSION -> parsePppoe(offset, meta);
             case EthernetFlyweight.ETHER_TYPE_MPLS_UNICAST, EthernetFlyweight.ETHER_TYPE_MPLS_MULTICAST ->
                 parseMpls(offset, meta);
+            case EthernetFlyweight.ETHER_TYPE_NSH -> parseNsh(offset, meta);
             default -> 0; // not IP: ARP, LLDP… handled by the non-IP policy
         };
     }
@@ -372,6 +373,50 @@ public final class PacketParser
             case OverlayFlyweights.PPP_IPV4 -> parseInner(EthernetFlyweight.ETHER_TYPE_IPV4, inner, end, end, meta);
             case OverlayFlyweights.PPP_IPV6 -> parseInner(EthernetFlyweight.ETHER_TYPE_IPV6, inner, end, end, meta);
             default -> 0;
+        };
+    }
+
+    /**
+     * Network Service Header (RFC 8300, section 2): a service-chaining header in front of the packet, skipped like
+     * an MPLS stack (it is not a tunnel: the addresses of the packet behind it are the flow's).
+     * <pre>
+     *  0                   1                   2                   3
+     *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+     * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+     * |Ver|O|U|    TTL    |   Length  |U|U|U|U|MD Type| Next Protocol |
+     * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+     * |          Service Path Identifier              | Service Index |
+     * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+     * |            Context headers (MD type 1: 16 bytes; 2: variable)  |
+     * </pre>
+     * Length counts 4-byte words of the whole header.
+     */
+    private int parseNsh(final int offset, final PacketMeta meta)
+    {
+        if (capturedEnd - offset < 8)
+        {
+            return TRUNCATED_NSH.id();
+        }
+        final int first = u16(offset);
+        final int version = first >>> 14;
+        final int lengthBytes = (first & 0x3F) * 4;
+        final int mdType = buffer.getByte(offset + 2) & 0x0F;
+        if (version != 0 || lengthBytes < 8 || mdType == 1 && lengthBytes != 24)
+        {
+            return BAD_NSH.id();
+        }
+        if (capturedEnd - offset < lengthBytes)
+        {
+            return TRUNCATED_NSH.id();
+        }
+        final int inner = offset + lengthBytes;
+        return switch (buffer.getByte(offset + 3) & 0xFF)
+        {
+            case 1 -> parseEtherType(EthernetFlyweight.ETHER_TYPE_IPV4, inner, meta);
+            case 2 -> parseEtherType(EthernetFlyweight.ETHER_TYPE_IPV6, inner, meta);
+            case 3 -> parseEthernet(inner, meta);
+            case 5 -> parseMpls(inner, meta);
+            default -> 0; // NSH over NSH or an experimental payload: not IP to us
         };
     }
 

@@ -23,6 +23,8 @@ public final class PacketBatch
     public final int[] wireLength;
     public final int[] linkType;
     public final long[] timestampNs;
+    /** Each packet's position in its capture (1-based), or 0 when the source does not number packets. */
+    public final long[] number;
     public final byte[] verdict;
     public int count;
 
@@ -35,6 +37,7 @@ public final class PacketBatch
         wireLength = new int[capacity];
         linkType = new int[capacity];
         timestampNs = new long[capacity];
+        number = new long[capacity];
         verdict = new byte[capacity];
     }
 
@@ -68,6 +71,7 @@ public final class PacketBatch
         wireLength[i] = wire;
         linkType[i] = link;
         timestampNs[i] = tsNs;
+        number[i] = 0;
     }
 
     public void clear()

@@ -1,5 +1,8 @@
 package dev.palisade.enforcement.pipeline;
 
+import dev.palisade.dpi.engine.AlertSink;
+import dev.palisade.dpi.engine.DpiEngine;
+import dev.palisade.dpi.engine.InspectionCounters;
 import dev.palisade.enforcement.capture.CaptureReader;
 import dev.palisade.enforcement.counters.WorkerCounters;
 import dev.palisade.enforcement.firewall.EventSink;
@@ -51,6 +54,8 @@ public final class ReplayEngine
     private final int workerCount;
     private Firewall firewall;
     private EventSink events = EventSink.NONE;
+    private DpiEngine dpi;
+    private AlertSink alerts = AlertSink.NONE;
 
     public ReplayEngine(final DataPlaneConfig config, final int workerCount)
     {
@@ -70,6 +75,14 @@ public final class ReplayEngine
         return this;
     }
 
+    /** Inspects what passes with {@code engine}'s rules, sending alerts to {@code sink}. */
+    public ReplayEngine inspection(final DpiEngine engine, final AlertSink sink)
+    {
+        this.dpi = engine;
+        this.alerts = sink;
+        return this;
+    }
+
     public ReplaySummary replay(final Path capture) throws IOException
     {
         return replay(capture, ProgressListener.NONE);
@@ -86,7 +99,7 @@ public final class ReplayEngine
         {
             for (int i = 0; i < workerCount; i++)
             {
-                workers[i] = new Worker(i, config, firewall, events);
+                workers[i] = new Worker(i, config, firewall, events, dpi, alerts);
             }
             final DirectBuffer[] segments = new DirectBuffer[reader.segmentCount()];
             for (int i = 0; i < segments.length; i++)
@@ -101,6 +114,10 @@ public final class ReplayEngine
             else
             {
                 replayDispatched(reader, segments, workers, progress, startNs);
+            }
+            for (final Worker worker : workers)
+            {
+                worker.finish(); // the workers have stopped: flows still open end with the capture
             }
             final long elapsedNs = System.nanoTime() - startNs;
             final WorkerCounters[] counters = new WorkerCounters[workerCount];
@@ -119,7 +136,16 @@ public final class ReplayEngine
                 rules = RuleStats.sum(firewall.registry(), snapshots);
                 events.flush();
             }
-            return ReplaySummary.of(capture.toString(), elapsedNs, counters, rules);
+            InspectionCounters inspection = null;
+            if (dpi != null)
+            {
+                inspection = new InspectionCounters();
+                for (final Worker worker : workers)
+                {
+                    inspection.add(worker.inspector().counters());
+                }
+            }
+            return ReplaySummary.of(capture.toString(), elapsedNs, counters, rules).withInspection(inspection);
         }
         finally
         {
@@ -140,10 +166,12 @@ public final class ReplayEngine
         batch.buffers(segments);
         long nextProgressNs = startNs + PROGRESS_INTERVAL_NS;
         long packets = 0;
+        long sequence = 0;
         while (reader.next())
         {
             batch.add(reader.segmentIndex(), reader.packetOffset(), reader.capturedLength(), reader.wireLength(),
                 reader.linkType(), reader.timestampNs());
+            batch.number[batch.count - 1] = ++sequence;
             if (batch.isFull())
             {
                 packets += worker.process(batch);
@@ -186,6 +214,7 @@ public final class ReplayEngine
             final PacketMeta meta = new PacketMeta();
             long nextProgressNs = startNs + PROGRESS_INTERVAL_NS;
             long packets = 0;
+            long sequence = 0;
             while (reader.next())
             {
                 final int segment = reader.segmentIndex();
@@ -196,6 +225,7 @@ public final class ReplayEngine
                 final PacketBatch batch = filling[w];
                 batch.add(segment, offset, reader.capturedLength(), reader.wireLength(), reader.linkType(),
                     reader.timestampNs());
+                batch.number[batch.count - 1] = ++sequence;
                 if (batch.isFull())
                 {
                     agents[w].submit(batch, idle);

@@ -1,5 +1,6 @@
 package dev.palisade.enforcement.pipeline;
 
+import dev.palisade.dpi.engine.InspectionCounters;
 import dev.palisade.enforcement.counters.Counter;
 import dev.palisade.enforcement.counters.WorkerCounters;
 import dev.palisade.enforcement.packet.MalformedReason;
@@ -26,8 +27,15 @@ public record ReplaySummary(
     Map<String, Long> counters,
     Map<String, Long> malformed,
     long[] perWorkerPackets,
-    List<RuleStats> rules)
+    List<RuleStats> rules,
+    InspectionCounters inspection)
 {
+    /** @return this summary with deep-inspection counters (null for none). */
+    public ReplaySummary withInspection(final InspectionCounters value)
+    {
+        return new ReplaySummary(capture, workers, elapsedNs, counters, malformed, perWorkerPackets, rules, value);
+    }
+
     public static ReplaySummary of(final String capture, final long elapsedNs, final WorkerCounters[] all)
     {
         return of(capture, elapsedNs, all, List.of());
@@ -56,7 +64,7 @@ public record ReplaySummary(
             perWorker[i] = all[i].get(Counter.PACKETS);
         }
         return new ReplaySummary(capture, all.length, elapsedNs, Collections.unmodifiableMap(counters),
-            Collections.unmodifiableMap(malformed), perWorker, List.copyOf(rules));
+            Collections.unmodifiableMap(malformed), perWorker, List.copyOf(rules), null);
     }
 
     public long counter(final Counter counter)

@@ -1,13 +1,20 @@
 package dev.palisade.enforcement.pipeline;
 
+import dev.palisade.dpi.engine.AlertSink;
+import dev.palisade.dpi.engine.DpiEngine;
+import dev.palisade.dpi.engine.Inspector;
+import dev.palisade.dpi.engine.Packet;
+import dev.palisade.enforcement.conntrack.FlowState;
 import dev.palisade.enforcement.conntrack.FlowTable;
 import dev.palisade.enforcement.counters.Counter;
 import dev.palisade.enforcement.counters.WorkerCounters;
 import dev.palisade.enforcement.firewall.EventSink;
 import dev.palisade.enforcement.firewall.Firewall;
 import dev.palisade.enforcement.firewall.WorkerFirewall;
+import dev.palisade.enforcement.packet.Checksums;
 import dev.palisade.enforcement.packet.PacketMeta;
 import dev.palisade.enforcement.packet.PacketParser;
+import org.agrona.DirectBuffer;
 
 /**
  * One data-plane worker: its own parser, flow table and counters, sharing nothing with other workers. It processes a
@@ -34,6 +41,11 @@ public final class Worker implements AutoCloseable
     private final byte nonIpVerdict;
     /** Null without a firewall: every tracked packet passes. */
     private final WorkerFirewall firewall;
+    /** Null without deep inspection. */
+    private final Inspector inspector;
+    private final Packet inspected = new Packet();
+    private final boolean inspectMidstream;
+    private final boolean validateChecksums;
     /** Sink for the pre-touch loads so the JIT keeps them. */
     private long touched;
     private long batches;
@@ -45,6 +57,16 @@ public final class Worker implements AutoCloseable
 
     /** A worker that enforces {@code firewall}'s active program (null for none), sending events to {@code events}. */
     public Worker(final int id, final DataPlaneConfig config, final Firewall firewall, final EventSink events)
+    {
+        this(id, config, firewall, events, null, AlertSink.NONE);
+    }
+
+    /**
+     * A worker that also inspects what the firewall lets through with {@code dpi}'s active rules (null for none),
+     * sending alerts to {@code alerts}.
+     */
+    public Worker(final int id, final DataPlaneConfig config, final Firewall firewall, final EventSink events,
+        final DpiEngine dpi, final AlertSink alerts)
     {
         this.id = id;
         this.config = config;
@@ -62,6 +84,19 @@ public final class Worker implements AutoCloseable
         nonIpVerdict = config.nonIpAction() == DataPlaneConfig.Action.DROP ?
             PacketBatch.VERDICT_DROP : PacketBatch.VERDICT_PASS;
         this.firewall = firewall == null ? null : new WorkerFirewall(id, firewall, flows, counters, events);
+        this.inspector = dpi == null ? null : new Inspector(dpi, alerts);
+        this.inspectMidstream = dpi != null && dpi.config().midstream();
+        this.validateChecksums = dpi != null && dpi.config().validateChecksums();
+        if (inspector != null)
+        {
+            flows.addRemovalListener(this::flowRemoved);
+        }
+    }
+
+    /** @return this worker's inspection side, or null when it runs without one. */
+    public Inspector inspector()
+    {
+        return inspector;
     }
 
     /** @return this worker's firewall side, or null when it runs without one. */
@@ -105,6 +140,10 @@ public final class Worker implements AutoCloseable
         {
             firewall.adopt(); // one program for the whole batch
         }
+        if (inspector != null)
+        {
+            inspector.adopt(); // and one rule set
+        }
 
         final long[] hashes = this.hashes;
         for (int i = 0; i < count; i++)
@@ -137,7 +176,7 @@ public final class Worker implements AutoCloseable
             lastTimestampNs = nowNs;
             bytes += batch.wireLength[i];
             final int result = results[i];
-            final byte verdict;
+            byte verdict;
             if (result != 0)
             {
                 counters.incrementMalformed(result);
@@ -186,6 +225,10 @@ public final class Worker implements AutoCloseable
                     decided++;
                     denied += verdict;
                 }
+                if (inspector != null && verdict == PacketBatch.VERDICT_PASS)
+                {
+                    verdict = inspect(slot, meta, batch.buffer(i), nowNs, batch.number[i]);
+                }
             }
             batch.verdict[i] = verdict;
             dropped += verdict;
@@ -208,6 +251,94 @@ public final class Worker implements AutoCloseable
         return count;
     }
 
+    /** Hands a tracked packet to deep inspection, with its flow's state; @return the packet's verdict. */
+    private byte inspect(final int slot, final PacketMeta meta, final DirectBuffer buffer, final long nowNs,
+        final long number)
+    {
+        if (validateChecksums && !Checksums.valid(buffer, meta))
+        {
+            counters.increment(Counter.BAD_CHECKSUMS.id());
+            return PacketBatch.VERDICT_PASS; // not inspected, as Suricata with checksum validation
+        }
+        final Packet p = inspected;
+        p.protocol = meta.protocol;
+        p.srcHi = meta.srcHi;
+        p.srcLo = meta.srcLo;
+        p.dstHi = meta.dstHi;
+        p.dstLo = meta.dstLo;
+        p.srcPort = meta.srcPort;
+        p.dstPort = meta.dstPort;
+        p.toServer = slot < 0 || !flows.lastReply();
+        p.established = slot >= 0 && established(flows.state(slot), flows.flags(slot));
+        p.tcpFlags = meta.tcpFlags;
+        p.tcpSeq = meta.tcpSeq;
+        p.icmpType = meta.icmpType;
+        p.icmpCode = meta.icmpCode;
+        p.buffer = buffer;
+        p.payloadOffset = meta.payloadOffset;
+        p.payloadLength = meta.payloadOffset < 0 ? 0 : meta.payloadLength;
+        p.timestampNs = nowNs;
+        p.number = number;
+        if (slot < 0)
+        {
+            return inspector.inspectUntracked(p) == Inspector.VERDICT_PASS ? PacketBatch.VERDICT_PASS :
+                PacketBatch.VERDICT_DROP;
+        }
+        int handle = flows.inspectionHandle(slot);
+        if (handle == 0)
+        {
+            handle = inspector.open(p);
+            flows.inspectionHandle(slot, handle);
+        }
+        final int verdict = inspector.inspect(handle, p);
+        return verdict == Inspector.VERDICT_PASS ? PacketBatch.VERDICT_PASS : PacketBatch.VERDICT_DROP;
+    }
+
+    /**
+     * Whether rules see the flow as established: TCP once the handshake completed (until it closes), other
+     * protocols once a reply was seen. A TCP flow picked up midstream counts only when inspection picks up midstream
+     * too (conntrack always does, so that it can enforce policy on such flows).
+     */
+    private boolean established(final int state, final int flags)
+    {
+        return switch (state)
+        {
+            case FlowState.ESTABLISHED, FlowState.FIN_WAIT, FlowState.CLOSE_WAIT, FlowState.LAST_ACK,
+                FlowState.TIME_WAIT -> (flags & FlowTable.FLAG_MIDSTREAM) == 0 || inspectMidstream;
+            case FlowState.UDP_REPLIED, FlowState.ICMP_REPLIED, FlowState.OTHER_REPLIED -> true;
+            default -> false;
+        };
+    }
+
+    private void flowRemoved(final FlowTable table, final int slot)
+    {
+        final int handle = table.inspectionHandle(slot);
+        if (handle != 0)
+        {
+            table.inspectionHandle(slot, 0);
+            inspector.close(handle, table.lastSeenNs(slot));
+        }
+    }
+
+    /**
+     * Ends inspection of every flow still open, as at shutdown or the end of a capture: bytes held behind holes are
+     * inspected and close-delimited HTTP bodies complete.
+     */
+    public void finish()
+    {
+        if (inspector == null)
+        {
+            return;
+        }
+        for (int slot = 0; slot < flows.slotCount(); slot++)
+        {
+            if (flows.inUse(slot))
+            {
+                flowRemoved(flows, slot);
+            }
+        }
+    }
+
     /** @return a value derived from the pre-touch loads, so that they cannot be removed as dead code. */
     public long touched()
     {
@@ -217,6 +348,10 @@ public final class Worker implements AutoCloseable
     @Override
     public void close()
     {
+        if (inspector != null)
+        {
+            inspector.close();
+        }
         flows.close();
     }
 }

@@ -319,6 +319,23 @@ public final class FrameBuilder
         return concat(stack, payload);
     }
 
+    /**
+     * A Network Service Header (RFC 8300): MD type 1 (24 bytes) or 2 (8 bytes, no context), then {@code payload}.
+     *
+     * @param nextProtocol 1 IPv4, 2 IPv6, 3 Ethernet.
+     */
+    public static byte[] nsh(final int mdType, final int nextProtocol, final byte[] payload)
+    {
+        final int length = mdType == 1 ? 24 : 8;
+        final byte[] header = new byte[length];
+        putU16(header, 0, (63 << 6) | (length / 4)); // version 0, TTL 63
+        header[2] = (byte)mdType;
+        header[3] = (byte)nextProtocol;
+        putU16(header, 4, 0x0001); // service path 1
+        header[7] = (byte)255; // service index
+        return concat(header, payload);
+    }
+
     public static byte[] payload(final int length)
     {
         final byte[] bytes = new byte[length];

@@ -22,6 +22,7 @@ import static dev.palisade.enforcement.packet.FrameBuilder.concat;
 import static dev.palisade.enforcement.packet.FrameBuilder.ethernet;
 import static dev.palisade.enforcement.packet.FrameBuilder.gtpU;
 import static dev.palisade.enforcement.packet.FrameBuilder.mpls;
+import static dev.palisade.enforcement.packet.FrameBuilder.nsh;
 import static dev.palisade.enforcement.packet.FrameBuilder.pppoe;
 import static dev.palisade.enforcement.packet.FrameBuilder.ethernetTagged;
 import static dev.palisade.enforcement.packet.FrameBuilder.geneve;
@@ -183,6 +184,13 @@ class MalformedReasonTest
 
             case TOO_MANY_MPLS_LABELS -> new Damaged(ethernet(EthernetFlyweight.ETHER_TYPE_MPLS_UNICAST,
                 mpls(udpPacketV4(), 1, 2, 3, 4, 5, 6, 7, 8, 9)), LinkType.ETHERNET);
+
+            case TRUNCATED_NSH -> new Damaged(Arrays.copyOf(ethernet(EthernetFlyweight.ETHER_TYPE_NSH,
+                nsh(1, 1, udpPacketV4())), L3 + 12), LinkType.ETHERNET);
+
+            // Version 1 is not defined.
+            case BAD_NSH -> new Damaged(putU8(ethernet(EthernetFlyweight.ETHER_TYPE_NSH, nsh(2, 1, udpPacketV4())),
+                L3, 0x40), LinkType.ETHERNET);
 
             // An extension header whose length runs past the datagram.
             case TRUNCATED_GTP_U -> new Damaged(ethernet(ETHER_TYPE_IPV4, ipv4("10.0.0.1", "10.0.0.2",
