@@ -6,6 +6,12 @@ import dev.palisade.benchmarks.Measurement;
 import dev.palisade.enforcement.counters.Counter;
 import dev.palisade.enforcement.conntrack.ConntrackConfig;
 import dev.palisade.enforcement.firewall.EventSink;
+import dev.palisade.dpi.engine.DpiConfig;
+import dev.palisade.dpi.engine.DpiEngine;
+import dev.palisade.dpi.engine.InspectionCounters;
+import dev.palisade.dpi.engine.Inspector;
+import dev.palisade.dpi.rules.RuleFiles;
+import dev.palisade.dpi.rules.RuleVariables;
 import dev.palisade.enforcement.firewall.Firewall;
 import dev.palisade.enforcement.pipeline.DataPlaneConfig;
 import dev.palisade.enforcement.pipeline.PacketBatch;
@@ -25,6 +31,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -339,6 +346,11 @@ public final class BenchCommand implements Runnable
             description = "Enforce this policy, as 'palisade replay --policy' does (a new firewall each replay).")
         Path policyFile;
 
+        @Option(names = "--rules", paramLabel = "FILE", split = ",",
+            description = "Inspect with these Suricata or Snort 3 rule files, as 'palisade replay --rules' does " +
+                "(compiled once; inline mode).")
+        List<Path> ruleFiles = new ArrayList<>();
+
         @Option(names = "--json", description = "Print one JSON object.")
         boolean json;
 
@@ -348,6 +360,20 @@ public final class BenchCommand implements Runnable
             final DataPlaneConfig config = DataPlaneConfig.defaults()
                 .withConntrack(ConntrackConfig.defaults().withCapacityFlows(flowsCapacity));
             final ReplayEngine engine = new ReplayEngine(config, workers);
+            final RuleFiles.Report report = ruleFiles.isEmpty() ? null :
+                RuleFiles.load(ruleFiles, RuleVariables.defaults());
+            final DpiEngine dpi = report == null ? null : new DpiEngine(DpiConfig.defaults(), report.loaded());
+            final long[] alerts = new long[1];
+            if (dpi != null)
+            {
+                engine.inspection(dpi, alert ->
+                {
+                    synchronized (alerts)
+                    {
+                        alerts[0]++;
+                    }
+                });
+            }
             final CompiledPolicy policy = policyFile == null ? null :
                 PolicyCompiler.compile(PolicyParser.parse(policyFile));
             ReplaySummary last = null;
@@ -386,6 +412,10 @@ public final class BenchCommand implements Runnable
                 r.put("flows", last == null ? 0 : last.flows());
                 r.put("mpps", rates(packetRate, 1e6));
                 r.put("gbps", rates(bitRate, 1e9));
+                if (dpi != null)
+                {
+                    r.put("inspection", inspectionReport(dpi, report, last, alerts[0] / (warmup + rounds)));
+                }
                 r.put("java", Runtime.version().toString());
                 out.println(Json.write(r));
             }
@@ -397,9 +427,57 @@ public final class BenchCommand implements Runnable
                     bitRate.median() / 1e9));
                 Output.row(out, "best / worst", String.format(Locale.ROOT, "%.2f / %.2f Mpps", packetRate.best() / 1e6,
                     packetRate.worst() / 1e6));
+                if (dpi != null)
+                {
+                    inspectionReport(dpi, report, last, alerts[0] / (warmup + rounds))
+                        .forEach((k, v) -> Output.row(out, "  " + k, String.valueOf(v)));
+                }
             }
             out.flush();
+            if (dpi != null)
+            {
+                dpi.close();
+            }
             return Main.EXIT_OK;
+        }
+
+        /** Rules, alerts per replay, and memory: per flow (fixed state + stream bytes at the peak) and in total. */
+        private static Map<String, Object> inspectionReport(final DpiEngine dpi, final RuleFiles.Report report,
+            final ReplaySummary last, final long alertsPerReplay)
+        {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            final InspectionCounters c = last.inspection();
+            m.put("rules_loaded", dpi.rules().size());
+            m.put("rules_skipped", report.skipped().size() + dpi.rules().rejected().size());
+            m.put("alerts_per_replay", alertsPerReplay);
+            final long flows = Math.max(1, last.flows());
+            final long fixed = Inspector.measureFlowStateBytes(20_000);
+            m.put("flow_state_bytes", fixed);
+            m.put("reassembly_peak_bytes", c.reassemblyPeakBytes);
+            m.put("memory_per_flow_bytes", fixed + c.reassemblyPeakBytes / flows);
+            m.put("prefilter_bytes", dpi.rules().databaseBytes());
+            m.put("rules_compile_ms", Math.round(dpi.rules().compileNs() / 1e6));
+            m.put("peak_rss_bytes", peakRssBytes());
+            return m;
+        }
+
+        private static long peakRssBytes()
+        {
+            try
+            {
+                for (final String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status")))
+                {
+                    if (line.startsWith("VmHWM:"))
+                    {
+                        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                    }
+                }
+            }
+            catch (final java.io.IOException | NumberFormatException e)
+            {
+                return -1;
+            }
+            return -1;
         }
     }
 

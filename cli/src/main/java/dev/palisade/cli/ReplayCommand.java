@@ -1,5 +1,13 @@
 package dev.palisade.cli;
 
+import dev.palisade.dpi.engine.DpiConfig;
+import dev.palisade.dpi.engine.DpiEngine;
+import dev.palisade.dpi.engine.InspectionCounters;
+import dev.palisade.dpi.engine.RuleSet;
+import dev.palisade.dpi.rules.LoadResult;
+import dev.palisade.dpi.rules.Rule;
+import dev.palisade.dpi.rules.RuleFiles;
+import dev.palisade.dpi.rules.RuleVariables;
 import dev.palisade.enforcement.conntrack.ConntrackConfig;
 import dev.palisade.enforcement.counters.Counter;
 import dev.palisade.enforcement.firewall.EventSink;
@@ -26,6 +34,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,6 +42,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /** {@code palisade replay}: runs the data plane over a capture offline and reports what it saw. */
@@ -51,7 +61,15 @@ import java.util.concurrent.Callable;
         "Examples:",
         "  palisade replay --pcap traffic.pcap --workers 2 --json",
         "  palisade replay --pcap traffic.pcap --policy shop.yaml --host 192.168.7.0/24 --events events.jsonl",
-        "  palisade replay --pcap traffic.pcap --policy shop.yaml --quarantine app=web --management 10.0.9.9:tcp/22"},
+        "  palisade replay --pcap traffic.pcap --policy shop.yaml --quarantine app=web --management 10.0.9.9:tcp/22",
+        "  palisade replay --pcap traffic.pcap --rules emerging-all.rules --alerts alerts.jsonl --json",
+        "",
+        "With --rules, inspects what passes with Suricata or Snort 3 rules (the same engine as the inline path): " +
+            "TCP is reassembled per direction, HTTP/1.x is parsed for the http_* buffers, and drop and reject rules " +
+            "block inline unless --ids. The summary adds rules loaded, rules skipped with the keyword that made " +
+            "them skip, and alerts by sid; --alerts writes one JSON object per alert.",
+        "",
+        "The capture may be '-' for standard input."},
     sortOptions = false)
 public final class ReplayCommand implements Callable<Integer>
 {
@@ -86,6 +104,44 @@ public final class ReplayCommand implements Callable<Integer>
     @Option(names = "--batch", paramLabel = "N", defaultValue = "" + PacketBatch.DEFAULT_CAPACITY,
             description = "Packets per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
+
+    @Option(names = "--rules", paramLabel = "FILE", split = ",",
+        description = "Inspect with these Suricata or Snort 3 rule files (repeatable, or comma-separated; a " +
+            "directory means its *.rules files).")
+    List<Path> ruleFiles = new ArrayList<>();
+
+    @Option(names = "--var", paramLabel = "NAME=VALUE",
+        description = "Set a rule variable, such as HOME_NET=[10.0.0.0/8] or HTTP_PORTS=[80,8080] (repeatable; " +
+            "defaults are Suricata's).")
+    Map<String, String> ruleVariables = new LinkedHashMap<>();
+
+    @Option(names = "--alerts", paramLabel = "FILE", description = "Write one JSON object per alert to FILE.")
+    Path alertsFile;
+
+    @Option(names = "--ids",
+        description = "Detection only: drop and reject rules alert without blocking (Suricata's IDS mode). " +
+            "By default inspection is inline, as on the DPU (Suricata --simulate-ips).")
+    boolean ids;
+
+    @Option(names = "--checksums", paramLabel = "ignore|validate", defaultValue = "ignore",
+        description = "validate: packets with a wrong IPv4, TCP, UDP or ICMP checksum are not inspected (Suricata " +
+            "-k all). Default ${DEFAULT-VALUE} (-k none), since captures taken where the NIC computes checksums " +
+            "carry wrong ones on every sent packet.")
+    String checksums;
+
+    @Option(names = "--packet-alert-max", paramLabel = "N", defaultValue = "15",
+        description = "Alerts kept per packet; more are counted as overflow (default: ${DEFAULT-VALUE}).")
+    int packetAlertMax;
+
+    @Option(names = "--reassembly-depth", paramLabel = "BYTES", defaultValue = "1048576",
+        description = "Bytes of each TCP direction reassembled and inspected as a stream; 0 for all " +
+            "(default: ${DEFAULT-VALUE}).")
+    long reassemblyDepth;
+
+    @Option(names = "--action-order", paramLabel = "ACTIONS", split = ",", defaultValue = "pass,drop,reject,alert",
+        description = "Order in which the rules matching one packet take effect; a pass ends the walk " +
+            "(default: ${DEFAULT-VALUE}).")
+    List<String> actionOrder;
 
     @Option(names = "--quiet", description = "No progress lines on stderr.")
     boolean quiet;
@@ -145,6 +201,10 @@ public final class ReplayCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--management needs --quarantine");
         }
+        if (ruleFiles.isEmpty() && (alertsFile != null || ids || !ruleVariables.isEmpty()))
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--alerts, --ids and --var need --rules");
+        }
         Firewall firewall = null;
         EventSink events = EventSink.NONE;
         if (policyFile != null)
@@ -169,14 +229,120 @@ public final class ReplayCommand implements Callable<Integer>
             events = eventsFile == null ? EventSink.NONE : new JsonLinesEventSink(eventsFile);
             engine.firewall(firewall, events);
         }
-        try
+        final Path capture = pcap.toString().equals("-") ? stdinToFile(err) : pcap;
+        try (Inspection inspection = ruleFiles.isEmpty() ? null : inspection(err))
         {
-            return run(engine, firewall, err);
+            if (inspection != null)
+            {
+                engine.inspection(inspection.engine, inspection.alerts);
+            }
+            return run(engine, capture, firewall, inspection, err);
         }
         finally
         {
             events.close();
+            if (capture != pcap)
+            {
+                Files.deleteIfExists(capture);
+            }
         }
+    }
+
+    /** Rules loaded and compiled, and where alerts go. */
+    record Inspection(RuleFiles.Report report, DpiEngine engine, AlertLog alerts) implements AutoCloseable
+    {
+        @Override
+        public void close() throws java.io.IOException
+        {
+            engine.close();
+            alerts.close();
+        }
+    }
+
+    private Inspection inspection(final PrintWriter err) throws java.io.IOException
+    {
+        RuleVariables variables = RuleVariables.defaults();
+        for (final Map.Entry<String, String> e : ruleVariables.entrySet())
+        {
+            variables = variables.with(e.getKey(), e.getValue());
+        }
+        final List<Path> files = new ArrayList<>();
+        for (final Path path : ruleFiles)
+        {
+            if (Files.isDirectory(path))
+            {
+                try (var listing = Files.list(path))
+                {
+                    listing.filter(p -> p.toString().endsWith(".rules")).sorted().forEach(files::add);
+                }
+            }
+            else if (!Files.isRegularFile(path))
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--rules: no such file: " + path);
+            }
+            else
+            {
+                files.add(path);
+            }
+        }
+        final RuleFiles.Report report = RuleFiles.load(files, variables);
+        for (final LoadResult.Invalid invalid : report.invalid())
+        {
+            err.println(invalid.file() + ":" + invalid.line() + ": error: " + invalid.message() +
+                (invalid.sid() == 0 ? "" : " (sid " + invalid.sid() + ")") + "; rule not loaded");
+        }
+        final List<Rule.Action> order = new ArrayList<>();
+        for (final String action : actionOrder)
+        {
+            try
+            {
+                order.add(Rule.Action.valueOf(action.strip().toUpperCase(Locale.ROOT)));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--action-order: '" + action +
+                    "' is not pass, drop, reject or alert");
+            }
+        }
+        if (!checksums.equals("ignore") && !checksums.equals("validate"))
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--checksums must be ignore or validate, " +
+                "was " + checksums);
+        }
+        final DpiConfig config;
+        try
+        {
+            config = DpiConfig.defaults()
+                .withMidstream(!noMidstream)
+                .withIps(!ids)
+                .withValidateChecksums(checksums.equals("validate"))
+                .withPacketAlertMax(packetAlertMax)
+                .withReassemblyDepthBytes(reassemblyDepth)
+                .withActionOrder(order);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), ex.getMessage());
+        }
+        if (!quiet)
+        {
+            err.println("rules: " + report.loaded().size() + " loaded, " + report.skipped().size() + " skipped, " +
+                report.invalid().size() + " invalid; compiling…");
+            err.flush();
+        }
+        final DpiEngine engine = new DpiEngine(config, report.loaded(), variables);
+        return new Inspection(report, engine, new AlertLog(alertsFile));
+    }
+
+    /** A capture on standard input is copied to a temporary file first: captures are read memory-mapped. */
+    private static Path stdinToFile(final PrintWriter err) throws java.io.IOException
+    {
+        final Path file = Files.createTempFile("palisade-stdin-", ".pcap");
+        try (var in = System.in)
+        {
+            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return file;
     }
 
     private CompiledPolicy loadPolicy(final PrintWriter err) throws java.io.IOException
@@ -239,9 +405,10 @@ public final class ReplayCommand implements Callable<Integer>
         return new Quarantine(targets, access);
     }
 
-    private Integer run(final ReplayEngine engine, final Firewall firewall, final PrintWriter err) throws Exception
+    private Integer run(final ReplayEngine engine, final Path capture, final Firewall firewall,
+        final Inspection inspection, final PrintWriter err) throws Exception
     {
-        final ReplaySummary summary = engine.replay(pcap, quiet ? ReplayEngine.ProgressListener.NONE :
+        final ReplaySummary summary = engine.replay(capture, quiet ? ReplayEngine.ProgressListener.NONE :
             (packets, read, total, elapsedNs) ->
             {
                 err.printf(Locale.ROOT, "replay: %3.0f%%  %s packets  %s%n", 100.0 * read / Math.max(1, total),
@@ -256,6 +423,10 @@ public final class ReplayCommand implements Callable<Integer>
             {
                 addFirewall(m, summary, firewall.program());
             }
+            if (inspection != null)
+            {
+                addInspection(m, summary, inspection);
+            }
             out.println(Json.write(m));
         }
         else
@@ -264,6 +435,10 @@ public final class ReplayCommand implements Callable<Integer>
             if (firewall != null)
             {
                 printFirewall(out, summary, firewall.program());
+            }
+            if (inspection != null)
+            {
+                printInspection(out, summary, inspection);
             }
         }
         out.flush();
@@ -329,6 +504,75 @@ public final class ReplayCommand implements Callable<Integer>
             hits.add(r);
         }
         m.put("rule_hits", hits);
+    }
+
+    /** Adds rules_loaded, skipped ({sid, keyword} per rule), invalid, alerts, alerts_by_sid and the counters. */
+    static void addInspection(final Map<String, Object> m, final ReplaySummary s, final Inspection inspection)
+    {
+        final RuleSet rules = inspection.engine.rules();
+        m.put("rules_loaded", rules.size());
+        final List<Object> skipped = new ArrayList<>();
+        for (final LoadResult.Skipped skip : skippedRules(inspection))
+        {
+            final Map<String, Object> r = new LinkedHashMap<>();
+            r.put("sid", skip.sid());
+            r.put("keyword", skip.keyword());
+            skipped.add(r);
+        }
+        m.put("skipped", skipped);
+        final List<Object> invalid = new ArrayList<>();
+        for (final LoadResult.Invalid bad : inspection.report.invalid())
+        {
+            final Map<String, Object> r = new LinkedHashMap<>();
+            r.put("sid", bad.sid());
+            r.put("file", bad.file());
+            r.put("line", bad.line());
+            r.put("message", bad.message());
+            invalid.add(r);
+        }
+        m.put("invalid", invalid);
+        m.put("alerts", inspection.alerts.total());
+        m.put("alerts_by_sid", inspection.alerts.bySid());
+        m.put("inspection_dropped", s.counter(Counter.INSPECTION_DROPPED));
+        m.put("inspection_rejected", s.counter(Counter.INSPECTION_REJECTED));
+        final InspectionCounters counters = s.inspection();
+        final Map<String, Object> inspected = new LinkedHashMap<>(counters.toMap());
+        inspected.put("rules_compile_ms", Output.round(rules.compileNs() / 1e6, 1));
+        inspected.put("prefilter_bytes", rules.databaseBytes());
+        m.put("inspection", inspected);
+    }
+
+    private static List<LoadResult.Skipped> skippedRules(final Inspection inspection)
+    {
+        final List<LoadResult.Skipped> all = new ArrayList<>(inspection.report.skipped());
+        all.addAll(inspection.engine.rules().rejected());
+        return all;
+    }
+
+    private static void printInspection(final PrintWriter out, final ReplaySummary s, final Inspection inspection)
+    {
+        final RuleSet rules = inspection.engine.rules();
+        final List<LoadResult.Skipped> skipped = skippedRules(inspection);
+        out.println();
+        out.println("Inspection: " + Output.count(rules.size()) + " rules loaded, " + Output.count(skipped.size()) +
+            " skipped, " + Output.count(inspection.report.invalid().size()) + " invalid (compiled in " +
+            String.format(Locale.ROOT, "%.1f s", rules.compileNs() / 1e9) + ")");
+        final Map<String, Long> byKeyword = new TreeMap<>();
+        for (final LoadResult.Skipped skip : skipped)
+        {
+            byKeyword.merge(skip.keyword(), 1L, Long::sum);
+        }
+        byKeyword.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+            .forEach(e -> Output.row(out, "  skipped: " + e.getKey(), Output.count(e.getValue())));
+        Output.row(out, "alerts", Output.count(inspection.alerts.total()));
+        inspection.alerts.bySid().entrySet().stream()
+            .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(10)
+            .forEach(e -> Output.row(out, "  sid " + e.getKey(), Output.count(e.getValue())));
+        Output.row(out, "dropped by rules", Output.count(s.counter(Counter.INSPECTION_DROPPED)) + " packets");
+        final InspectionCounters c = s.inspection();
+        Output.row(out, "stream bytes", Output.bytes(c.streamBytes) + "  (gaps " + Output.count(c.gaps) +
+            ", out of order " + Output.count(c.outOfOrder) + ", retransmitted " + Output.count(c.retransmissions) + ")");
+        Output.row(out, "reassembly memory", "peak " + Output.bytes(c.reassemblyPeakBytes));
     }
 
     private static void printFirewall(final PrintWriter out, final ReplaySummary s, final FirewallProgram program)

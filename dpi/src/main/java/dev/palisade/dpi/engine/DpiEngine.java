@@ -1,6 +1,10 @@
 package dev.palisade.dpi.engine;
 
+import dev.palisade.dpi.rules.AddressMatcher;
+import dev.palisade.dpi.rules.LoadResult;
 import dev.palisade.dpi.rules.Rule;
+import dev.palisade.dpi.rules.RuleParser;
+import dev.palisade.dpi.rules.RuleVariables;
 
 import java.util.List;
 
@@ -18,10 +22,35 @@ public final class DpiEngine implements AutoCloseable
     private volatile RuleSet active;
     private volatile long generation;
 
+    private final AddressMatcher home;
+    private final AddressMatcher external;
+
+    /** An engine for rules loaded with Suricata's default variables. */
     public DpiEngine(final DpiConfig config, final List<Rule> rules)
     {
+        this(config, rules, RuleVariables.defaults());
+    }
+
+    /** @param variables the variables the rules were loaded with ({@code $HOME_NET} groups the prefilters). */
+    public DpiEngine(final DpiConfig config, final List<Rule> rules, final RuleVariables variables)
+    {
         this.config = config;
-        this.active = RuleSet.compile(rules, flowbits, config.actionOrder());
+        this.home = addressOf("$HOME_NET", variables);
+        this.external = addressOf("$EXTERNAL_NET", variables);
+        this.active = RuleSet.compile(rules, flowbits, config.actionOrder(), home, external);
+    }
+
+    /** The matcher a rule header gets for {@code variable}, parsed as any rule's would be (so equal ones compare equal). */
+    private static AddressMatcher addressOf(final String variable, final RuleVariables variables)
+    {
+        final LoadResult result = new RuleParser(variables).parse("alert ip " + variable + " any -> any any (sid:1;)",
+            "variables", 0);
+        return result instanceof LoadResult.Loaded loaded ? loaded.rule().source() : AddressMatcher.ANY;
+    }
+
+    AddressMatcher home()
+    {
+        return home;
     }
 
     public DpiConfig config()
@@ -61,7 +90,7 @@ public final class DpiEngine implements AutoCloseable
      */
     public RuleSet reload(final List<Rule> rules)
     {
-        final RuleSet next = RuleSet.compile(rules, flowbits, config.actionOrder());
+        final RuleSet next = RuleSet.compile(rules, flowbits, config.actionOrder(), home, external);
         final RuleSet previous;
         synchronized (swapLock)
         {

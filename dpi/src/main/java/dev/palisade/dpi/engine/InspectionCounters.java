@@ -10,6 +10,8 @@ public final class InspectionCounters
     public long scans;
     public long candidates;
     public long verified;
+    public long headerRejects;
+    public long flowRejects;
     public long alerts;
     public long alertQueueOverflow;
     public long thresholded;
@@ -19,6 +21,7 @@ public final class InspectionCounters
     public long passRules;
     public long streamBytes;
     public long retransmissions;
+    public long overlapsDiffering;
     public long outOfOrder;
     public long gaps;
     public long reassemblyStopped;
@@ -36,6 +39,8 @@ public final class InspectionCounters
         scans += other.scans;
         candidates += other.candidates;
         verified += other.verified;
+        headerRejects += other.headerRejects;
+        flowRejects += other.flowRejects;
         alerts += other.alerts;
         alertQueueOverflow += other.alertQueueOverflow;
         thresholded += other.thresholded;
@@ -45,6 +50,7 @@ public final class InspectionCounters
         passRules += other.passRules;
         streamBytes += other.streamBytes;
         retransmissions += other.retransmissions;
+        overlapsDiffering += other.overlapsDiffering;
         outOfOrder += other.outOfOrder;
         gaps += other.gaps;
         reassemblyStopped += other.reassemblyStopped;
@@ -63,6 +69,8 @@ public final class InspectionCounters
         map.put("packets_inspected", packets);
         map.put("scans", scans);
         map.put("candidates", candidates);
+        map.put("candidates_header_mismatch", headerRejects);
+        map.put("candidates_flow_mismatch", flowRejects);
         map.put("rules_verified", verified);
         map.put("alerts", alerts);
         map.put("alert_queue_overflow", alertQueueOverflow);
@@ -73,6 +81,7 @@ public final class InspectionCounters
         map.put("pass_rule_matches", passRules);
         map.put("stream_bytes", streamBytes);
         map.put("tcp_retransmissions", retransmissions);
+        map.put("tcp_overlaps_differing", overlapsDiffering);
         map.put("tcp_out_of_order", outOfOrder);
         map.put("tcp_gaps", gaps);
         map.put("reassembly_stopped", reassemblyStopped);

@@ -43,6 +43,7 @@ public final class Inspector implements AutoCloseable
     private final HttpLimits httpLimits = HttpLimits.DEFAULTS;
     private final ReassemblyBudget budget;
     private final Verifier verifier = new Verifier();
+    private final dev.palisade.dpi.rules.AddressMatcher home;
     private final Thresholds thresholds = new Thresholds();
     private RuleSet rules;
     private long generation;
@@ -84,6 +85,7 @@ public final class Inspector implements AutoCloseable
         this.config = engine.config();
         this.sink = sink;
         this.budget = new ReassemblyBudget(config.reassemblyMemcapBytes());
+        this.home = engine.home();
         adopt();
     }
 
@@ -133,7 +135,9 @@ public final class Inspector implements AutoCloseable
         Scratch scratch = null;
         for (final RuleSet.Unit unit : set.allUnits())
         {
-            for (final Database db : new Database[] {unit.literals, unit.regexes})
+            final Database[] all = Arrays.copyOf(unit.literals, RuleSet.CLASSES + 1);
+            all[RuleSet.CLASSES] = unit.regexes;
+            for (final Database db : all)
             {
                 if (db == null)
                 {
@@ -341,6 +345,7 @@ public final class Inspector implements AutoCloseable
 
     private int offer(final FlowInspection f, final Packet p, final StreamBuffer stream, final long seq)
     {
+        final long overlaps = stream.overlapsDiffering;
         int result = stream.accept(seq, p.buffer, p.payloadOffset, p.payloadLength, config.retainBytes(),
             config.maxPendingBytes());
         for (int attempt = 0; result == StreamBuffer.NEEDS_GAP_SKIP && attempt < 64; attempt++)
@@ -360,7 +365,14 @@ public final class Inspector implements AutoCloseable
         switch (result)
         {
             case StreamBuffer.NOT_TRACKED -> counters.reassemblyStopped++;
-            case StreamBuffer.OLD -> counters.retransmissions++;
+            case StreamBuffer.OLD ->
+            {
+                counters.retransmissions++;
+                if (stream.overlapsDiffering != overlaps)
+                {
+                    counters.overlapsDiffering++;
+                }
+            }
             case StreamBuffer.HELD -> counters.outOfOrder++;
             default ->
             {
@@ -391,10 +403,11 @@ public final class Inspector implements AutoCloseable
         {
             candidateCount = 0;
             stamp++;
-            if (unit.literals != null)
+            final Database literals = unit.literals[RuleSet.classOf(p, home)];
+            if (literals != null)
             {
                 final long from = Math.max(base, stream.inspected - Math.max(0, unit.longestLiteral - 1));
-                scan(unit.literals, stream.window, (int)(from - base), (int)(base + length - from));
+                scan(literals, stream.window, (int)(from - base), (int)(base + length - from));
             }
             if (unit.regexes != null)
             {
@@ -450,6 +463,7 @@ public final class Inspector implements AutoCloseable
         counters.httpStages++;
         candidateCount = 0;
         stamp++;
+        final int packetClass = RuleSet.classOf(p, home);
         for (final HttpField field : HttpField.VALUES)
         {
             if (field.stage != stage)
@@ -462,9 +476,10 @@ public final class Inspector implements AutoCloseable
             {
                 continue;
             }
-            if (unit.literals != null)
+            final Database literals = unit.literals[packetClass];
+            if (literals != null)
             {
-                scan(unit.literals, buffer.array(), 0, buffer.length());
+                scan(literals, buffer.array(), 0, buffer.length());
             }
             if (unit.regexes != null)
             {
@@ -587,9 +602,10 @@ public final class Inspector implements AutoCloseable
         if (p.payloadLength > 0)
         {
             final DirectBuffer buffer = p.buffer;
-            if (unit.literals != null)
+            final Database literals = unit.literals[RuleSet.classOf(p, home)];
+            if (literals != null)
             {
-                scanPacket(unit.literals, buffer, p.payloadOffset, p.payloadLength);
+                scanPacket(literals, buffer, p.payloadOffset, p.payloadLength);
             }
             if (unit.regexes != null)
             {
@@ -643,8 +659,14 @@ public final class Inspector implements AutoCloseable
         for (int i = 0; i < candidateCount && !passMatched; i++)
         {
             final CompiledRule rule = set.rules[candidates[i]];
-            if (!rule.headerMatches(p) || !rule.packetTestsMatch(p, stream) || !rule.flowbitsMatch(f.bits))
+            if (!rule.headerMatches(p))
             {
+                counters.headerRejects++;
+                continue;
+            }
+            if (!rule.packetTestsMatch(p, stream) || !rule.flowbitsMatch(f.bits))
+            {
+                counters.flowRejects++;
                 continue;
             }
             counters.verified++;
@@ -831,6 +853,26 @@ public final class Inspector implements AutoCloseable
             candidates = Arrays.copyOf(candidates, candidateCount * 2);
         }
         candidates[candidateCount++] = rule;
+    }
+
+    /**
+     * Measures the heap taken by one flow's inspection state before it holds any stream bytes (for the memory
+     * report of benchmarks; allocates and drops {@code samples} states, so not for the packet path).
+     */
+    public static long measureFlowStateBytes(final int samples)
+    {
+        final Runtime runtime = Runtime.getRuntime();
+        final FlowInspection[] states = new FlowInspection[samples];
+        System.gc();
+        final long before = runtime.totalMemory() - runtime.freeMemory();
+        for (int i = 0; i < samples; i++)
+        {
+            states[i] = new FlowInspection();
+        }
+        System.gc();
+        final long after = runtime.totalMemory() - runtime.freeMemory();
+        final long perFlow = (after - before) / samples;
+        return states.length == samples ? perFlow : 0; // keeps the states reachable until measured
     }
 
     /** Bytes held per open flow on average, and in total, for the memory report. */

@@ -3,6 +3,7 @@ package dev.palisade.dpi.engine;
 import dev.palisade.dpi.hyperscan.CompileException;
 import dev.palisade.dpi.hyperscan.Database;
 import dev.palisade.dpi.hyperscan.Expression;
+import dev.palisade.dpi.rules.AddressMatcher;
 import dev.palisade.dpi.rules.Buffer;
 import dev.palisade.dpi.rules.Content;
 import dev.palisade.dpi.rules.LoadResult;
@@ -37,11 +38,24 @@ public final class RuleSet implements AutoCloseable
     static final int UNIT_OTHER = 4;
     static final int UNITS = 5;
 
+    /**
+     * Packet classes: the direction (to server or to client) and whether each endpoint is in {@code $HOME_NET}. A
+     * rule is put in the prefilter of each class its header and {@code flow:} can match, so a packet's scan reports
+     * only rules that may apply to it: most rule sets say {@code $EXTERNAL_NET any -> $HOME_NET any} and
+     * {@code flow:to_server}, and without classes nineteen of twenty prefilter reports fail the header test, at a
+     * native callback each.
+     */
+    static final int CLASSES = 8;
+    static final int CLASS_TO_CLIENT = 4;
+    static final int CLASS_SOURCE_HOME = 2;
+    static final int CLASS_DESTINATION_HOME = 1;
+
     /** Where rules without a prefilter pattern wait, and the databases of those with one. */
     static final class Unit
     {
         final String name;
-        Database literals;
+        /** Literal prefilters by packet class (null where no rule of the class has one). */
+        final Database[] literals = new Database[CLASSES];
         Database regexes;
         int[] always = new int[0];
         /** The longest literal: a stream scan reaches back this far minus one into data already inspected. */
@@ -99,10 +113,44 @@ public final class RuleSet implements AutoCloseable
         long total = 0;
         for (final Unit unit : allUnits())
         {
-            total += unit.literals == null ? 0 : unit.literals.sizeBytes();
+            for (final Database db : unit.literals)
+            {
+                total += db == null ? 0 : db.sizeBytes();
+            }
             total += unit.regexes == null ? 0 : unit.regexes.sizeBytes();
         }
         return total;
+    }
+
+    /**
+     * @return for each place rules are evaluated that has any: "literals/regexes/always" counts, for reports (a rule
+     *         in the always list is evaluated on every packet that reaches it, so these should be few).
+     */
+    public java.util.Map<String, String> unitSummary()
+    {
+        final java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (final Unit unit : allUnits())
+        {
+            int literals = 0;
+            for (final Database db : unit.literals)
+            {
+                literals += db == null ? 0 : db.expressions();
+            }
+            final int regexes = unit.regexes == null ? 0 : unit.regexes.expressions();
+            if (literals + regexes + unit.always.length > 0)
+            {
+                out.put(unit.name, literals + " literals (over " + CLASSES + " packet classes), " + regexes +
+                    " regexes, " + unit.always.length + " always");
+            }
+        }
+        for (int stage = 1; stage < httpAlways.length; stage++)
+        {
+            if (httpAlways[stage].length > 0)
+            {
+                out.put("http stage " + stage, httpAlways[stage].length + " always");
+            }
+        }
+        return out;
     }
 
     List<Unit> allUnits()
@@ -137,9 +185,12 @@ public final class RuleSet implements AutoCloseable
         {
             for (final Unit unit : allUnits())
             {
-                if (unit.literals != null)
+                for (final Database db : unit.literals)
                 {
-                    unit.literals.close();
+                    if (db != null)
+                    {
+                        db.close();
+                    }
                 }
                 if (unit.regexes != null)
                 {
@@ -162,7 +213,8 @@ public final class RuleSet implements AutoCloseable
      * @param rules  loaded rules, in file order.
      * @param names  the engine's flowbit ids.
      */
-    static RuleSet compile(final List<Rule> rules, final FlowbitNames names, final List<Rule.Action> actionOrder)
+    static RuleSet compile(final List<Rule> rules, final FlowbitNames names, final List<Rule.Action> actionOrder,
+        final AddressMatcher home, final AddressMatcher external)
     {
         final long start = System.nanoTime();
         final List<LoadResult.Skipped> rejected = new ArrayList<>();
@@ -195,13 +247,18 @@ public final class RuleSet implements AutoCloseable
         final int[][] httpAlwaysByStage = new int[HttpField.STAGES][];
         final String[] unitNames = {"tcp-packet", "tcp-unstreamed", "tcp-stream", "udp", "other"};
         final List<List<Integer>> always = new ArrayList<>();
-        final List<List<Expression>> literals = new ArrayList<>();
+        final List<List<List<Expression>>> literals = new ArrayList<>();
         final List<List<Expression>> regexes = new ArrayList<>();
         final int unitCount = UNITS + HttpField.VALUES.length;
         for (int u = 0; u < unitCount; u++)
         {
             always.add(new ArrayList<>());
-            literals.add(new ArrayList<>());
+            final List<List<Expression>> byClass = new ArrayList<>();
+            for (int c = 0; c < CLASSES; c++)
+            {
+                byClass.add(new ArrayList<>());
+            }
+            literals.add(byClass);
             regexes.add(new ArrayList<>());
         }
         final List<List<Integer>> httpAlways = new ArrayList<>();
@@ -217,8 +274,15 @@ public final class RuleSet implements AutoCloseable
             {
                 if (p.literal != null)
                 {
-                    literals.get(u).add(new Expression(hexEscape(p.literal), Expression.SINGLEMATCH |
-                        (p.literalNocase ? Expression.CASELESS : 0), i));
+                    final Expression expression = new Expression(hexEscape(p.literal), Expression.SINGLEMATCH |
+                        (p.literalNocase ? Expression.CASELESS : 0), i);
+                    for (int c = 0; c < CLASSES; c++)
+                    {
+                        if (mayMatch(p.rule, c, home, external))
+                        {
+                            literals.get(u).get(c).add(expression);
+                        }
+                    }
                     longest[u] = Math.max(longest[u], p.literal.length);
                 }
                 else if (p.regex != null)
@@ -241,10 +305,15 @@ public final class RuleSet implements AutoCloseable
                 .toLowerCase(Locale.ROOT));
             unit.always = always.get(u).stream().mapToInt(Integer::intValue).toArray();
             unit.longestLiteral = longest[u];
-            unit.patternCount = literals.get(u).size() + regexes.get(u).size();
-            if (!literals.get(u).isEmpty())
+            unit.patternCount = regexes.get(u).size();
+            for (int c = 0; c < CLASSES; c++)
             {
-                unit.literals = Database.compile(literals.get(u), Database.MODE_BLOCK);
+                final List<Expression> list = literals.get(u).get(c);
+                unit.patternCount += list.size();
+                if (!list.isEmpty())
+                {
+                    unit.literals[c] = Database.compile(list, Database.MODE_BLOCK);
+                }
             }
             if (!regexes.get(u).isEmpty())
             {
@@ -265,6 +334,44 @@ public final class RuleSet implements AutoCloseable
         }
         return new RuleSet(compiled, List.copyOf(rejected), anyHttp, units, httpFields, httpAlwaysByStage,
             System.nanoTime() - start);
+    }
+
+    /** @return the packet class of {@code p} (direction as the data plane sees it, endpoints against home). */
+    static int classOf(final Packet p, final AddressMatcher home)
+    {
+        return (p.toServer ? 0 : CLASS_TO_CLIENT) | (home.matches(p.srcHi, p.srcLo) ? CLASS_SOURCE_HOME : 0) |
+            (home.matches(p.dstHi, p.dstLo) ? CLASS_DESTINATION_HOME : 0);
+    }
+
+    /** Whether {@code rule} can match a packet of class {@code c}; true when unsure (its header test decides). */
+    static boolean mayMatch(final Rule rule, final int c, final AddressMatcher home, final AddressMatcher external)
+    {
+        final boolean toServer = (c & CLASS_TO_CLIENT) == 0;
+        if (rule.flow().toServer() && !toServer || rule.flow().toClient() && toServer)
+        {
+            return false;
+        }
+        final boolean sourceHome = (c & CLASS_SOURCE_HOME) != 0;
+        final boolean destinationHome = (c & CLASS_DESTINATION_HOME) != 0;
+        final boolean forward = side(rule.source(), sourceHome, home, external) &&
+            side(rule.destination(), destinationHome, home, external);
+        final boolean reverse = rule.bidirectional() && side(rule.source(), destinationHome, home, external) &&
+            side(rule.destination(), sourceHome, home, external);
+        return forward || reverse;
+    }
+
+    private static boolean side(final AddressMatcher matcher, final boolean isHome, final AddressMatcher home,
+        final AddressMatcher external)
+    {
+        if (matcher.equals(home))
+        {
+            return isHome;
+        }
+        if (matcher.equals(external))
+        {
+            return !isHome;
+        }
+        return true;
     }
 
     static String hexEscape(final byte[] bytes)

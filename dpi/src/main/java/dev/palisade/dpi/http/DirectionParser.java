@@ -252,7 +252,7 @@ final class DirectionParser
         {
             state = STOPPED;
             tx = null;
-            parser.directionStopped(response);
+            parser.directionStopped();
         }
     }
 
@@ -803,6 +803,13 @@ final class DirectionParser
         else
         {
             listener.requestHeaders(tx);
+            if (tx.method().contentEquals("PRI") && tx.protocol().contentEquals("HTTP/2.0"))
+            {
+                // The HTTP/2 connection preface (RFC 9113 3.4): frames follow in both directions, not HTTP/1.x.
+                completeMessage();
+                parser.tunnel();
+                return;
+            }
             startBody(framing());
         }
     }

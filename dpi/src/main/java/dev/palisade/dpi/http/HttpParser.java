@@ -1,5 +1,7 @@
 package dev.palisade.dpi.http;
 
+import java.util.Arrays;
+
 /**
  * An incremental HTTP/1.x parser for inspection, in the manner of libhtp under Suricata: it is fed the two reassembled,
  * in-order byte streams of one TCP connection in pieces of any size, and fills {@link HttpTransaction}s whose buffers
@@ -99,8 +101,10 @@ public final class HttpParser
         requests.close();
         responses.close();
         closed = true;
+        // No callback can come any more: whatever was waiting for a response is let go.
+        firstIndex += alive;
+        nextResponseIndex = firstIndex;
         alive = 0;
-        firstIndex = nextResponseIndex;
     }
 
     /** @return false once the client's stream was seen not to be HTTP; the flow is then ignored. */
@@ -144,7 +148,7 @@ public final class HttpParser
                 tx.release();
             }
         }
-        java.util.Arrays.fill(anomalies, 0);
+        Arrays.fill(anomalies, 0);
         firstIndex = 0;
         alive = 0;
         nextResponseIndex = 0;
@@ -174,8 +178,7 @@ public final class HttpParser
     /** The request side needs a transaction for a request line it just read; null when too many are in flight. */
     HttpTransaction openRequestTransaction()
     {
-        final HttpTransaction tx = append();
-        return tx;
+        return append();
     }
 
     /** @return the transaction the next response pairs with, or null when no request is waiting for one. */
@@ -222,7 +225,8 @@ public final class HttpParser
         releaseDone();
     }
 
-    void directionStopped(final boolean response)
+    /** A direction stopped: when it is the server's, transactions no longer wait for responses that cannot come. */
+    void directionStopped()
     {
         releaseDone();
     }

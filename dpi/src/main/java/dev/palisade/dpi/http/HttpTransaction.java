@@ -1,6 +1,7 @@
 package dev.palisade.dpi.http;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
  * One request and its response: the inspection buffers Suricata's HTTP sticky buffers name, filled by
@@ -270,7 +271,7 @@ public final class HttpTransaction
         final HttpBuffer headers = response ? responseHeaders : requestHeaders;
         final byte[] bytes = headers.array();
         final int length = headers.length();
-        final String lowerName = name.toLowerCase(java.util.Locale.ROOT);
+        final String lowerName = name.toLowerCase(Locale.ROOT);
         final HttpBuffer value = new HttpBuffer();
         boolean found = false;
         int lineStart = 0;

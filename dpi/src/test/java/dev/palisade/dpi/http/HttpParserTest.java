@@ -250,6 +250,28 @@ class HttpParserTest
     }
 
     @Test
+    void successfulConnectAndTheHttp2PrefaceStopParsing()
+    {
+        final Conversation.Outcome connect = run(new Conversation()
+            .toServer("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+            .toClient("HTTP/1.1 200 Connection Established\r\n\r\n\u0016\u0003\u0003\u0000\u0010")
+            .toServer("\u0016\u0003\u0001\u0002\u0000\u0001\r\n"));
+        assertEquals("example.com:443", connect.recorder().only("requestComplete").get("uri"));
+        assertEquals("", connect.recorder().only("responseComplete").get("responseBody"));
+        assertTrue(connect.parser().isStopped(true));
+        assertEquals(0, connect.count(HttpAnomaly.BAD_REQUEST_LINE));
+
+        final Conversation.Outcome preface = run(new Conversation()
+            .toServer("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\u0000\u0000\u0012\u0004\u0000")
+            .toClient("\u0000\u0000\u0000\u0004\u0000"));
+        assertEquals("*", preface.recorder().only("requestComplete").get("uri"));
+        assertTrue(preface.parser().isStopped(true));
+        assertTrue(preface.parser().isStopped(false));
+        assertEquals(0, preface.count(HttpAnomaly.BAD_REQUEST_LINE));
+        assertEquals(0, preface.count(HttpAnomaly.RESPONSE_NOT_HTTP));
+    }
+
+    @Test
     void connectionCloseDelimitsAResponseWithoutLength()
     {
         final Conversation conversation = new Conversation()
@@ -399,6 +421,22 @@ class HttpParserTest
 
         assertEquals(1, outcome.count(HttpAnomaly.BAD_CHUNK_SIZE));
         assertEquals("ok", outcome.recorder().only("responseComplete").get("responseBody"));
+    }
+
+    @Test
+    void emptyLinesBeforeAStartLineAreIgnoredAndBareLineFeedsAccepted()
+    {
+        final Conversation.Outcome outcome = run(new Conversation()
+            .toServer("\r\n\r\nGET /lf HTTP/1.1\nHost: h\nX:  v \n\n")
+            .toClient("\r\nHTTP/1.1 200 OK\nContent-Length: 1\n\nz")
+            .close());
+
+        final Event request = outcome.recorder().only("requestComplete");
+        assertEquals("GET /lf HTTP/1.1", request.get("requestLine"));
+        assertEquals("Host: h\r\nX: v\r\n", request.get("requestHeaders"));
+        assertEquals("Host: h\nX:  v \n\n", request.get("rawRequestHeaders"));
+        assertEquals("z", outcome.recorder().only("responseComplete").get("responseBody"));
+        assertEquals(0, outcome.parser().pendingTransactions());
     }
 
     @Test

@@ -281,8 +281,7 @@ public final class Worker implements AutoCloseable
         p.number = number;
         if (slot < 0)
         {
-            return inspector.inspectUntracked(p) == Inspector.VERDICT_PASS ? PacketBatch.VERDICT_PASS :
-                PacketBatch.VERDICT_DROP;
+            return inspectionVerdict(inspector.inspectUntracked(p));
         }
         int handle = flows.inspectionHandle(slot);
         if (handle == 0)
@@ -290,8 +289,21 @@ public final class Worker implements AutoCloseable
             handle = inspector.open(p);
             flows.inspectionHandle(slot, handle);
         }
-        final int verdict = inspector.inspect(handle, p);
-        return verdict == Inspector.VERDICT_PASS ? PacketBatch.VERDICT_PASS : PacketBatch.VERDICT_DROP;
+        return inspectionVerdict(inspector.inspect(handle, p));
+    }
+
+    private byte inspectionVerdict(final int verdict)
+    {
+        if (verdict == Inspector.VERDICT_PASS)
+        {
+            return PacketBatch.VERDICT_PASS;
+        }
+        counters.increment(Counter.INSPECTION_DROPPED.id());
+        if (verdict == Inspector.VERDICT_REJECT)
+        {
+            counters.increment(Counter.INSPECTION_REJECTED.id());
+        }
+        return PacketBatch.VERDICT_DROP;
     }
 
     /**
