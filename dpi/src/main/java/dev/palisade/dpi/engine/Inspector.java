@@ -732,6 +732,10 @@ public final class Inspector implements AutoCloseable
         int alerts = 0;
         for (int i = 0; i < matchCount; i++)
         {
+            if (i > 0 && matchRules[i] == matchRules[i - 1])
+            {
+                continue; // the same rule on the packet and on the stream bytes it brought: one match
+            }
             final CompiledRule rule = set.rules[matchRules[i]];
             final Rule.Action action = rule.rule.action();
             if (action == Rule.Action.PASS)

@@ -556,6 +556,12 @@ public final class RuleSet implements AutoCloseable
             {
                 units.add(UNIT_TCP_STREAM);
                 units.add(UNIT_TCP_UNSTREAMED);
+                if (anchored(p.payload))
+                {
+                    // offset/depth name places in a packet as much as in a stream: Suricata and Snort look at each
+                    // packet too (a TLS hello after STARTTLS starts a packet, not the stream).
+                    units.add(UNIT_TCP_PACKET);
+                }
             }
         }
         if ((p.protocols & CompiledRule.PROTO_UDP) != 0)
@@ -567,6 +573,20 @@ public final class RuleSet implements AutoCloseable
             units.add(UNIT_OTHER);
         }
         return units.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** @return true when a content of the chain is tied to absolute positions (offset, depth, startswith). */
+    private static boolean anchored(final Element[] chain)
+    {
+        for (final Element element : chain)
+        {
+            if (element instanceof Element.Literal literal && !literal.relative() &&
+                (literal.offset() != Element.UNSET || literal.depth() != Element.UNSET))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

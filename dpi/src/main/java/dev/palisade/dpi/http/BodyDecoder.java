@@ -72,7 +72,7 @@ final class BodyDecoder
     private long decodedBytes;
     private int result;
 
-    /** Starts decoding a new body with {@code coding} ({@link #GZIP} or {@link #DEFLATE}; anything else decodes nothing). */
+    /** Starts a new body in {@code coding}: {@link #GZIP} or {@link #DEFLATE}; anything else decodes nothing. */
     void start(final int coding, final int limitBytes, final int ratio)
     {
         this.coding = coding;

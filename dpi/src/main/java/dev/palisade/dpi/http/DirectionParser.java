@@ -763,7 +763,8 @@ final class DirectionParser
     /** Only a single gzip or deflate coding is decoded; stacked codings are left as they are. */
     private static int contentCoding(final byte[] value, final int from, final int to)
     {
-        if (HttpBytes.equalsIgnoreCase(value, from, to, "gzip") || HttpBytes.equalsIgnoreCase(value, from, to, "x-gzip"))
+        if (HttpBytes.equalsIgnoreCase(value, from, to, "gzip") ||
+            HttpBytes.equalsIgnoreCase(value, from, to, "x-gzip"))
         {
             return BodyDecoder.GZIP;
         }

@@ -10,9 +10,9 @@ package dev.palisade.dpi.http;
  */
 public enum HttpAnomaly
 {
-    /** A request or status line plus its header block (or a trailer block) exceeded {@link HttpLimits#maxHeaderBytes()}. */
+    /** A start line plus its header block, or a trailer block, exceeded {@link HttpLimits#maxHeaderBytes()}. */
     HEADER_TOO_LONG(0, "header_too_long"),
-    /** The first bytes from the client cannot start a request line: the flow is not HTTP and is ignored from then on. */
+    /** The client's first bytes cannot start a request line: the flow is not HTTP and is ignored from then on. */
     NOT_HTTP(1, "not_http"),
     /** A later line from the client was not a request line; it was skipped up to its line feed. */
     BAD_REQUEST_LINE(2, "bad_request_line"),
@@ -26,7 +26,7 @@ public enum HttpAnomaly
     BAD_CONTENT_LENGTH(6, "bad_content_length"),
     /** Both Transfer-Encoding and Content-Length: a request-smuggling signature (RFC 9112 6.3 item 3). */
     CONFLICTING_LENGTH(7, "conflicting_length"),
-    /** A chunk-size line that is not hex (negative, empty, over 60 bits, too long) or chunk data without CRLF after it. */
+    /** A chunk-size line that is not hex (negative, empty, over 60 bits, too long), or chunk data without CRLF. */
     BAD_CHUNK_SIZE(8, "bad_chunk_size"),
     /** Bytes missing from the client's stream. */
     GAP_IN_REQUEST(9, "gap_in_request"),

@@ -11,7 +11,7 @@ final class HttpBytes
     static final byte SP = ' ';
     static final byte HT = '\t';
 
-    /** tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA. */
+    /** tchar (RFC 9110 5.6.2): DIGIT, ALPHA and {@code !#$%&'*+-.^_`|~}. */
     private static final boolean[] TCHAR = new boolean[256];
 
     static

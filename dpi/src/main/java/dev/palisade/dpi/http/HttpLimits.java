@@ -18,9 +18,10 @@ package dev.palisade.dpi.http;
  * @param maxDecompressedBytes    decoded bytes of one gzip or deflate body; the body buffer holds the smaller of this
  *                                and {@code responseBodyLimitBytes}.
  * @param maxDecompressionRatio   decoded bytes per compressed byte beyond which decoding stops (libhtp's compression
- *                                bomb ratio, 2048). A single deflate layer cannot exceed about 1032, so with the defaults
- *                                this only trips on lower settings; decoding is already capped by
- *                                {@code maxDecompressedBytes}, which bounds memory and time on its own.
+ *                                bomb ratio, 2048), judged once 4 KiB have decoded. A single deflate layer cannot
+ *                                exceed about 1032:1, so with the defaults this only trips on lower settings; decoding
+ *                                is already capped by {@code maxDecompressedBytes}, which bounds memory and time on its
+ *                                own. Where it trips can depend on how the body was cut into pieces.
  */
 public record HttpLimits(
     int maxHeaderBytes,

@@ -12,7 +12,8 @@ import java.util.Arrays;
  * no body for HEAD, 1xx, 204 and 304, interim 1xx responses skipped, bodies to the close for responses without
  * framing (and for messages whose framing is invalid), none for requests without it. Requests are paired with
  * responses in order, so pipelining works up to {@link HttpLimits#maxPendingTransactions()} transactions in flight.
- * After {@code 101 Switching Protocols} or a successful CONNECT, both directions stop: what follows is not HTTP.
+ * After {@code 101 Switching Protocols}, a successful CONNECT or the HTTP/2 preface ({@code PRI * HTTP/2.0}), both
+ * directions stop: what follows is not HTTP/1.x.
  * <p>
  * Resynchronisation, deliberately conservative (a parser that guesses can be steered by the peer):
  * <ul>
@@ -33,14 +34,14 @@ import java.util.Arrays;
  * {@link HttpAnomaly}.
  * <p>
  * Memory: buffers are allocated on first use and reused; the largest a parser can hold is bounded by its limits
- * (per live transaction about 2 × 2 × {@code maxHeaderBytes} plus the two body limits). {@link #reset()} frees
- * buffers that grew past 2 KiB and the inflaters, so a pooled idle parser holds a few kilobytes. Not thread-safe: one
- * per flow, used by the flow's worker.
+ * (per live transaction roughly 3 × {@code maxHeaderBytes} per direction, raw plus normalised, and the two body
+ * limits). {@link #reset()} frees buffers that grew past 2 KiB and the inflaters, so a pooled idle parser holds a few
+ * kilobytes. Steady-state parsing, gzip included, allocates nothing. Not thread-safe: one per flow, used by the
+ * flow's worker.
  */
 public final class HttpParser
 {
     private final HttpLimits limits;
-    private final HttpListener listener;
     private final DirectionParser requests;
     private final DirectionParser responses;
     /** Live transactions, oldest at {@code firstIndex}; slots are allocated on first use and reused. */
@@ -55,7 +56,6 @@ public final class HttpParser
     public HttpParser(final HttpLimits limits, final HttpListener listener)
     {
         this.limits = limits;
-        this.listener = listener;
         this.ring = new HttpTransaction[limits.maxPendingTransactions()];
         this.requests = new DirectionParser(this, listener, limits, false);
         this.responses = new DirectionParser(this, listener, limits, true);

@@ -7,7 +7,8 @@ package dev.palisade.dpi.http;
  *     <li>an absolute-form target ({@code http://host:port/path?q}, RFC 9112 3.2.2) keeps only its path and query,
  *     and its authority gives the host;</li>
  *     <li>{@code %XX} escapes are decoded once in the path and the query; an invalid escape ({@code %zz}, a
- *     truncated {@code %4}) is kept as it is; {@code +} is not a space (Suricata's {@code query-plusspace-decode: no});</li>
+ *     truncated {@code %4}) is kept as it is; {@code +} is not a space (Suricata's
+ *     {@code query-plusspace-decode: no});</li>
  *     <li>in the path only, after decoding (so {@code %2e%2e} and {@code %2f} take part): repeated slashes are
  *     collapsed and dot segments removed as in RFC 3986 5.2.4, never climbing above the root.</li>
  * </ul>

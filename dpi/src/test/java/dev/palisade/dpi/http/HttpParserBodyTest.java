@@ -190,7 +190,7 @@ class HttpParserBodyTest
         assertEquals(2, responses.size());
         final String first = responses.get(0).get("responseBody");
         final String original = new String(page(40_000), StandardCharsets.ISO_8859_1);
-        assertTrue(first.length() > 0 && first.length() < original.length(), "decoded up to the gap: " + first.length());
+        assertTrue(first.length() > 0 && first.length() < original.length(), "up to the gap: " + first.length());
         assertTrue(original.startsWith(first));
         assertTrue(responses.get(0).flag("responseBodyIncomplete"));
         assertEquals(Integer.toString(compressed.length), responses.get(0).get("responseBodyBytes"));

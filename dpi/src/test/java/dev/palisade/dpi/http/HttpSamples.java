@@ -126,7 +126,8 @@ public final class HttpSamples
                 "POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello=world")
             .toClient(concat(response("gzip", gzip(page(3000))),
                 ascii("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"),
-                ascii("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nSet-Cookie: s=1\r\nContent-Length: 2\r\n\r\nok")))
+                ascii("HTTP/1.1 100 Continue\r\n\r\n"),
+                ascii("HTTP/1.1 200 OK\r\nSet-Cookie: s=1\r\nContent-Length: 2\r\n\r\nok")))
             .toServer("POST /chunked HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\nabcd\r\n0\r\nT: 1\r\n\r\n" +
                 "NOT A REQUEST\r\n" +
                 "GET http://Other.example/p//q HTTP/1.0\r\n\r\n")

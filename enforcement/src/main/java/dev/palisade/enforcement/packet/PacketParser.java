@@ -414,7 +414,8 @@ public final class PacketParser
         {
             case 1 -> parseEtherType(EthernetFlyweight.ETHER_TYPE_IPV4, inner, meta);
             case 2 -> parseEtherType(EthernetFlyweight.ETHER_TYPE_IPV6, inner, meta);
-            case 3 -> parseEthernet(inner, meta);
+            // An Ethernet frame behind NSH is an inner frame, as behind VXLAN: bounded nesting, its own tags.
+            case 3 -> enterTunnel(meta) ? parseInnerEthernet(inner, capturedEnd, wireEnd, meta) : TUNNEL_TOO_DEEP.id();
             case 5 -> parseMpls(inner, meta);
             default -> 0; // NSH over NSH or an experimental payload: not IP to us
         };
