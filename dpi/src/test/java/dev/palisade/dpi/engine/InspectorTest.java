@@ -120,14 +120,25 @@ class InspectorTest
     }
 
     @Test
-    void depthIsCountedFromTheStartOfTheStreamNotOfEachSegment()
+    void depthCountsFromTheStartOfTheStreamAndOfEachPacket()
     {
-        try (EngineHarness h = new EngineHarness(CONFIG, "alert tcp any any -> any any (content:\"SSH-\"; depth:4; sid:1;)"))
+        final String rule = "alert tcp any any -> any any (content:\"SSH-\"; depth:4; sid:1;)";
+        try (EngineHarness h = new EngineHarness(CONFIG, rule))
+        {
+            h.handshake();
+            h.send(true, "SS");
+            h.send(true, "H-2.0");
+            assertEquals(1, h.count(1), "split over two segments at the start of the stream");
+        }
+        try (EngineHarness h = new EngineHarness(CONFIG, rule))
         {
             h.handshake();
             h.send(true, "hello ");
             h.send(true, "SSH-2.0");
-            assertEquals(0, h.count(1));
+            assertEquals(1, h.count(1), "at the start of a packet, as Suricata and Snort see it");
+            assertEquals("packet", h.alerts.get(0).source());
+            h.send(true, "hello SSH-2.0");
+            assertEquals(1, h.count(1), "neither at the start of the stream nor of the packet");
         }
     }
 
