@@ -72,6 +72,8 @@ public final class Inspector implements AutoCloseable
 
     // The packet in progress, and its payload copied out when a rule needs verifying.
     private Packet packet;
+    /** The packet's class for the prefilters (direction, endpoints in $HOME_NET), computed once per packet. */
+    private int packetClass;
     private byte[] packetBytes = new byte[2048];
     private boolean packetCopied;
     private final Packet flushPacket = new Packet();
@@ -294,6 +296,7 @@ public final class Inspector implements AutoCloseable
     private void beginPacket(final Packet p)
     {
         packet = p;
+        packetClass = RuleSet.classOf(p, home);
         packetCopied = false;
         matchCount = 0;
         passMatched = false;
@@ -403,7 +406,7 @@ public final class Inspector implements AutoCloseable
         {
             candidateCount = 0;
             stamp++;
-            final Database literals = unit.literals[RuleSet.classOf(p, home)];
+            final Database literals = unit.literals[packetClass];
             if (literals != null)
             {
                 final long from = Math.max(base, stream.inspected - Math.max(0, unit.longestLiteral - 1));
@@ -463,7 +466,6 @@ public final class Inspector implements AutoCloseable
         counters.httpStages++;
         candidateCount = 0;
         stamp++;
-        final int packetClass = RuleSet.classOf(p, home);
         for (final HttpField field : HttpField.VALUES)
         {
             if (field.stage != stage)
@@ -602,7 +604,7 @@ public final class Inspector implements AutoCloseable
         if (p.payloadLength > 0)
         {
             final DirectBuffer buffer = p.buffer;
-            final Database literals = unit.literals[RuleSet.classOf(p, home)];
+            final Database literals = unit.literals[packetClass];
             if (literals != null)
             {
                 scanPacket(literals, buffer, p.payloadOffset, p.payloadLength);
