@@ -457,17 +457,19 @@ public final class BenchCommand implements Runnable
             m.put("memory_per_flow_bytes", fixed + c.reassemblyPeakBytes / flows);
             m.put("prefilter_bytes", dpi.rules().databaseBytes());
             m.put("rules_compile_ms", Math.round(dpi.rules().compileNs() / 1e6));
-            m.put("peak_rss_bytes", peakRssBytes());
+            m.put("rss_bytes", procStatusBytes("VmRSS:"));
+            m.put("peak_rss_bytes", procStatusBytes("VmHWM:"));
             return m;
         }
 
-        private static long peakRssBytes()
+        /** A memory figure of this process from /proc/self/status (VmRSS: now, VmHWM: peak), or -1. */
+        private static long procStatusBytes(final String field)
         {
             try
             {
                 for (final String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status")))
                 {
-                    if (line.startsWith("VmHWM:"))
+                    if (line.startsWith(field))
                     {
                         return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                     }

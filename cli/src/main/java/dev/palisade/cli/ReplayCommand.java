@@ -67,7 +67,9 @@ import java.util.concurrent.Callable;
         "With --rules, inspects what passes with Suricata or Snort 3 rules (the same engine as the inline path): " +
             "TCP is reassembled per direction, HTTP/1.x is parsed for the http_* buffers, and drop and reject rules " +
             "block inline unless --ids. The summary adds rules loaded, rules skipped with the keyword that made " +
-            "them skip, and alerts by sid; --alerts writes one JSON object per alert.",
+            "them skip, and alerts by sid; --alerts writes one JSON object per alert. Reject rules (here and in " +
+            "--policy) answer with a TCP reset or an ICMP unreachable, at most 1,000 a second per worker; " +
+            "--replies writes them to a capture.",
         "",
         "The capture may be '-' for standard input."},
     sortOptions = false)
@@ -117,6 +119,12 @@ public final class ReplayCommand implements Callable<Integer>
 
     @Option(names = "--alerts", paramLabel = "FILE", description = "Write one JSON object per alert to FILE.")
     Path alertsFile;
+
+    @Option(names = "--replies", paramLabel = "FILE",
+        description = "Write the TCP resets and ICMP unreachables that reject rules (of --policy or --rules) send to " +
+            "FILE, as raw IP packets (pcap, or pcapng by the name). Without it, rejected packets are dropped and " +
+            "counted only.")
+    Path repliesFile;
 
     @Option(names = "--ids",
         description = "Detection only: drop and reject rules alert without blocking (Suricata's IDS mode). " +
@@ -205,6 +213,11 @@ public final class ReplayCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--alerts, --ids and --var need --rules");
         }
+        if (repliesFile != null && policyFile == null && ruleFiles.isEmpty())
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--replies needs --policy or --rules (their reject rules are what send replies)");
+        }
         Firewall firewall = null;
         EventSink events = EventSink.NONE;
         if (policyFile != null)
@@ -230,11 +243,16 @@ public final class ReplayCommand implements Callable<Integer>
             engine.firewall(firewall, events);
         }
         final Path capture = pcap.toString().equals("-") ? stdinToFile(err) : pcap;
-        try (Inspection inspection = ruleFiles.isEmpty() ? null : inspection(err))
+        try (Inspection inspection = ruleFiles.isEmpty() ? null : inspection(err);
+            ReplyCapture replies = repliesFile == null ? null : new ReplyCapture(repliesFile))
         {
             if (inspection != null)
             {
                 engine.inspection(inspection.engine, inspection.alerts);
+            }
+            if (replies != null)
+            {
+                engine.replies(replies);
             }
             return run(engine, capture, firewall, inspection, err);
         }

@@ -1,5 +1,6 @@
 package dev.palisade.dpi.engine;
 
+import dev.palisade.dpi.hyperscan.Hyperscan;
 import dev.palisade.dpi.rules.AddressMatcher;
 import dev.palisade.dpi.rules.LoadResult;
 import dev.palisade.dpi.rules.Rule;
@@ -38,6 +39,7 @@ public final class DpiEngine implements AutoCloseable
         this.home = addressOf("$HOME_NET", variables);
         this.external = addressOf("$EXTERNAL_NET", variables);
         this.active = RuleSet.compile(rules, flowbits, config.actionOrder(), home, external);
+        Hyperscan.releaseCompilerMemory();
     }
 
     /** The matcher a rule header gets for {@code variable}, parsed as any rule's would be (so equal ones compare equal). */
@@ -91,6 +93,7 @@ public final class DpiEngine implements AutoCloseable
     public RuleSet reload(final List<Rule> rules)
     {
         final RuleSet next = RuleSet.compile(rules, flowbits, config.actionOrder(), home, external);
+        Hyperscan.releaseCompilerMemory();
         final RuleSet previous;
         synchronized (swapLock)
         {

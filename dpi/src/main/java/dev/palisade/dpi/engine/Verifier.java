@@ -47,7 +47,9 @@ final class Verifier
         this.base = base;
         this.minEnd = minEnd;
         this.steps = 0;
-        final boolean matched = step(chain, 0, base, Long.MIN_VALUE);
+        // A relative first step counts from the start of the buffer (of the stream, not of the window inspected),
+        // as its distance/within then act as offset/depth.
+        final boolean matched = step(chain, 0, 0, Long.MIN_VALUE);
         this.data = null;
         return matched;
     }

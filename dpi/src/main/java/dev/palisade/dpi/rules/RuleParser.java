@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * Parses one Suricata or Snort 3 rule. The dialect is told apart per rule: Snort 3 writes content modifiers inside
  * the option ({@code content:"x",nocase;}), has {@code service:}, and its {@code http_*} keywords are sticky buffers
- * (they apply to the contents after them), where Suricata 4's are modifiers of the content before them.
+ * (they apply to the contents after them), where Suricata 4's are modifiers of the content before them; so an
+ * {@code http_*} keyword before the rule's first content also marks Snort 3.
  * <p>
  * A keyword this engine does not implement makes the rule {@link LoadResult.Skipped} with that keyword, never loaded
  * with a different meaning. Malformed rules are {@link LoadResult.Invalid} with a message naming what and where.
@@ -199,12 +200,21 @@ public final class RuleParser
 
         private boolean isSnort3(final List<String[]> options)
         {
+            boolean contentSeen = false;
             for (final String[] option : options)
             {
                 if (option[0].equals("service"))
                 {
                     return true;
                 }
+                // An http_* keyword before any content can only be Snort 3's sticky buffer: in Suricata 4 it would
+                // modify a content that is not there.
+                if (!contentSeen && option[1] == null && option[0].startsWith("http_") &&
+                    Buffer.byKeyword(option[0]) != null)
+                {
+                    return true;
+                }
+                contentSeen |= option[0].equals("content") || option[0].equals("uricontent");
                 if (option[0].equals("content") && option[1] != null)
                 {
                     final int end = closingQuote(option[1]);

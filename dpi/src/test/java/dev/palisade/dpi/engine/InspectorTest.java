@@ -68,6 +68,22 @@ class InspectorTest
     }
 
     @Test
+    void aRelativeFirstContentCountsFromTheStartOfTheStreamNotOfTheWindowInspected()
+    {
+        try (EngineHarness h = new EngineHarness(CONFIG,
+            "alert tcp-stream any any -> any any (content:\"MAGIC\"; within:10; sid:1;)",
+            "alert tcp-stream any any -> any any (content:\"MAGIC\"; distance:0; within:20; sid:2;)"))
+        {
+            h.handshake();
+            h.send(true, "VERY");
+            h.sendAt(true, 4, "xxMAGIC"); // stream bytes 8..15, held behind a hole at 4..8
+            h.end(); // the hole is skipped: the window inspected starts at 8
+            assertEquals(0, h.count(1), "MAGIC ends at 15, past the first 10 bytes of the stream");
+            assertEquals(1, h.count(2));
+        }
+    }
+
+    @Test
     void retransmissionWithDifferentBytesKeepsTheStreamButIsInspectedAsAPacket()
     {
         try (EngineHarness h = new EngineHarness(CONFIG,

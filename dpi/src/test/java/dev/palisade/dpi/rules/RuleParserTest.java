@@ -74,6 +74,28 @@ class RuleParserTest
     }
 
     @Test
+    void anHttpKeywordBeforeAnyContentIsReadAsSnort3StickyBuffer()
+    {
+        // Nothing else marks this rule as Snort 3 (no service:, no inline modifier); in Suricata 4 it is an error.
+        final Rule r = load("alert http any any -> any any (http_uri; content:\"../../\"; http_header; " +
+            "content:\"curl\"; sid:1;)");
+        assertEquals(Buffer.HTTP_URI, content(r, 0).buffer());
+        assertEquals(Buffer.HTTP_HEADER, content(r, 1).buffer());
+        final Rule suricata = load("alert http any any -> any any (content:\"a\"; http_uri; content:\"b\"; sid:1;)");
+        assertEquals(Buffer.HTTP_URI, content(suricata, 0).buffer(), "after a content: Suricata's modifier");
+        assertEquals(Buffer.PAYLOAD, content(suricata, 1).buffer());
+    }
+
+    @Test
+    void theExampleSnort3RuleFileLoadsCompletely() throws Exception
+    {
+        final RuleFiles.Report report = RuleFiles.load(
+            List.of(Path.of("..", "examples", "rules", "palisade.snort3.rules")), RuleVariables.defaults());
+        assertEquals(List.of(), report.results().stream().filter(r -> !(r instanceof LoadResult.Loaded)).toList());
+        assertTrue(report.loaded().size() >= 80, "loaded " + report.loaded().size());
+    }
+
+    @Test
     void theLocalRuleFilesLoadTheSameInBothLanguages() throws Exception
     {
         final RuleFiles.Report suricata = RuleFiles.load(List.of(RULES.resolve("local.suricata.rules")),

@@ -33,11 +33,14 @@ public enum Counter
     FLOWS_RECHECKED(23, "flows_rechecked", "Established flows decided again after a policy or quarantine change"),
     FLOWS_CUT(24, "flows_cut", "Allowed flows dropped after a policy or quarantine change"),
     AUDIT_HITS(25, "audit_hits", "Flows an audit rule would have decided"),
-    REJECTED(26, "rejected", "Packets dropped by a reject rule (a reset or unreachable is owed)"),
+    REJECTED(26, "rejected", "Packets dropped by a firewall reject rule"),
     STATELESS_DECISIONS(27, "stateless_decisions", "Packets decided without a flow (untracked TCP, fragments)"),
     BAD_CHECKSUMS(28, "bad_checksums", "Packets not inspected because a checksum was wrong (validation on)"),
     INSPECTION_DROPPED(29, "inspection_dropped", "Packets dropped by deep inspection (drop and reject rules, blocked flows)"),
-    INSPECTION_REJECTED(30, "inspection_rejected", "Packets dropped by a reject rule (a reset or unreachable is owed)");
+    INSPECTION_REJECTED(30, "inspection_rejected", "Packets dropped by a deep-inspection reject rule"),
+    REJECT_REPLIES(31, "reject_replies", "TCP resets and ICMP unreachables sent for rejected packets"),
+    REJECT_REPLIES_WITHHELD(32, "reject_replies_withheld",
+        "Rejected packets not answered: not due (a reset, an ICMP error, multicast, tunnelled) or over the rate limit");
 
     /** First index of the per-reason malformed counters. */
     public static final int MALFORMED_BASE = 64;

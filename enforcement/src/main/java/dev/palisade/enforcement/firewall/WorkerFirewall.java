@@ -29,6 +29,8 @@ public final class WorkerFirewall implements FlowTable.RemovalListener
     private final FirewallEvent event = new FirewallEvent();
     private FirewallProgram program;
     private long clearedAtGeneration;
+    /** Whether the last packet decided was dropped by a reject rule (so a reset or unreachable is owed). */
+    private boolean lastRejected;
     /** The lookup tuple of the packet at hand, in its flow initiator's direction ({@link #orient}). */
     private long srcHi;
     private long srcLo;
@@ -91,6 +93,7 @@ public final class WorkerFirewall implements FlowTable.RemovalListener
             revalidate(slot, meta, flows.lastReply(), nowNs);
             flags = FlowTable.wordFlags(flows.word(slot));
         }
+        lastRejected = false;
         if ((flags & FlowTable.FLAG_DROP) == 0)
         {
             return false;
@@ -98,8 +101,15 @@ public final class WorkerFirewall implements FlowTable.RemovalListener
         if ((flags & FlowTable.FLAG_REJECT) != 0)
         {
             counters.increment(Counter.REJECTED.id());
+            lastRejected = true;
         }
         return true;
+    }
+
+    /** @return whether the packet {@link #onTracked} or {@link #onUntracked} last dropped was rejected. */
+    public boolean lastRejected()
+    {
+        return lastRejected;
     }
 
     /**
@@ -119,7 +129,8 @@ public final class WorkerFirewall implements FlowTable.RemovalListener
             rules.auditTraffic(decision.auditSlot, 1, meta.wireLength, nowNs);
         }
         final boolean drop = decision.dropped();
-        if (drop && (decision.flags & FlowTable.FLAG_REJECT) != 0)
+        lastRejected = drop && (decision.flags & FlowTable.FLAG_REJECT) != 0;
+        if (lastRejected)
         {
             counters.increment(Counter.REJECTED.id());
         }

@@ -83,7 +83,7 @@ public final class Checksums
         return fold(pseudo + sum(buffer, l4, segmentLength)) == 0xFFFF;
     }
 
-    private static long sum(final DirectBuffer buffer, final int offset, final int length)
+    static long sum(final DirectBuffer buffer, final int offset, final int length)
     {
         long sum = 0;
         int i = 0;
@@ -98,7 +98,7 @@ public final class Checksums
         return sum;
     }
 
-    private static int fold(final long value)
+    static int fold(final long value)
     {
         long sum = value;
         while ((sum >>> 16) != 0)

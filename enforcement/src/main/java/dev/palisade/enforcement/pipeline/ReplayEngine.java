@@ -56,6 +56,7 @@ public final class ReplayEngine
     private EventSink events = EventSink.NONE;
     private DpiEngine dpi;
     private AlertSink alerts = AlertSink.NONE;
+    private ReplySink replies = ReplySink.NONE;
 
     public ReplayEngine(final DataPlaneConfig config, final int workerCount)
     {
@@ -83,6 +84,13 @@ public final class ReplayEngine
         return this;
     }
 
+    /** Sends the resets and unreachables that reject rules owe to {@code sink} (by default they are only counted). */
+    public ReplayEngine replies(final ReplySink sink)
+    {
+        this.replies = sink;
+        return this;
+    }
+
     public ReplaySummary replay(final Path capture) throws IOException
     {
         return replay(capture, ProgressListener.NONE);
@@ -99,7 +107,7 @@ public final class ReplayEngine
         {
             for (int i = 0; i < workerCount; i++)
             {
-                workers[i] = new Worker(i, config, firewall, events, dpi, alerts);
+                workers[i] = new Worker(i, config, firewall, events, dpi, alerts).replies(replies);
             }
             final DirectBuffer[] segments = new DirectBuffer[reader.segmentCount()];
             for (int i = 0; i < segments.length; i++)

@@ -14,6 +14,7 @@ import dev.palisade.enforcement.firewall.WorkerFirewall;
 import dev.palisade.enforcement.packet.Checksums;
 import dev.palisade.enforcement.packet.PacketMeta;
 import dev.palisade.enforcement.packet.PacketParser;
+import dev.palisade.enforcement.packet.RejectReplies;
 import org.agrona.DirectBuffer;
 
 /**
@@ -46,6 +47,13 @@ public final class Worker implements AutoCloseable
     private final Packet inspected = new Packet();
     private final boolean inspectMidstream;
     private final boolean validateChecksums;
+    private final RejectReplies rejectReplies = new RejectReplies();
+    private ReplySink replies = ReplySink.NONE;
+    /** Token bucket of reject replies, refilled by packet time. */
+    private final long replyIntervalNs;
+    private final long replyBurstNs;
+    private long replyCreditNs;
+    private long replyClockNs;
     /** Sink for the pre-touch loads so the JIT keeps them. */
     private long touched;
     private long batches;
@@ -87,10 +95,24 @@ public final class Worker implements AutoCloseable
         this.inspector = dpi == null ? null : new Inspector(dpi, alerts);
         this.inspectMidstream = dpi != null && dpi.config().midstream();
         this.validateChecksums = dpi != null && dpi.config().validateChecksums();
+        final int perSecond = config.rejectRepliesPerSecond();
+        this.replyIntervalNs = perSecond == 0 ? Long.MAX_VALUE : 1_000_000_000L / perSecond;
+        this.replyBurstNs = perSecond == 0 ? 0 : 1_000_000_000L;
+        this.replyCreditNs = replyBurstNs;
         if (inspector != null)
         {
             flows.addRemovalListener(this::flowRemoved);
         }
+    }
+
+    /**
+     * Sends the TCP resets and ICMP unreachables that reject rules owe to {@code sink} (by default they are only
+     * counted as owed). Set before the first batch.
+     */
+    public Worker replies(final ReplySink sink)
+    {
+        this.replies = sink;
+        return this;
     }
 
     /** @return this worker's inspection side, or null when it runs without one. */
@@ -224,6 +246,10 @@ public final class Worker implements AutoCloseable
                     verdict = drop ? PacketBatch.VERDICT_DROP : PacketBatch.VERDICT_PASS;
                     decided++;
                     denied += verdict;
+                    if (drop && firewall.lastRejected())
+                    {
+                        reply(batch.buffer(i), meta, nowNs);
+                    }
                 }
                 if (inspector != null && verdict == PacketBatch.VERDICT_PASS)
                 {
@@ -279,21 +305,21 @@ public final class Worker implements AutoCloseable
         p.payloadLength = meta.payloadOffset < 0 ? 0 : meta.payloadLength;
         p.timestampNs = nowNs;
         p.number = number;
+        final int verdict;
         if (slot < 0)
         {
-            return inspectionVerdict(inspector.inspectUntracked(p));
+            verdict = inspector.inspectUntracked(p);
         }
-        int handle = flows.inspectionHandle(slot);
-        if (handle == 0)
+        else
         {
-            handle = inspector.open(p);
-            flows.inspectionHandle(slot, handle);
+            int handle = flows.inspectionHandle(slot);
+            if (handle == 0)
+            {
+                handle = inspector.open(p);
+                flows.inspectionHandle(slot, handle);
+            }
+            verdict = inspector.inspect(handle, p);
         }
-        return inspectionVerdict(inspector.inspect(handle, p));
-    }
-
-    private byte inspectionVerdict(final int verdict)
-    {
         if (verdict == Inspector.VERDICT_PASS)
         {
             return PacketBatch.VERDICT_PASS;
@@ -302,8 +328,36 @@ public final class Worker implements AutoCloseable
         if (verdict == Inspector.VERDICT_REJECT)
         {
             counters.increment(Counter.INSPECTION_REJECTED.id());
+            reply(buffer, meta, nowNs);
         }
         return PacketBatch.VERDICT_DROP;
+    }
+
+    /**
+     * Answers a rejected packet with a TCP reset or an ICMP unreachable, unless none is due for it or the worker's
+     * reply budget is spent ({@link DataPlaneConfig#rejectRepliesPerSecond}, by packet time).
+     */
+    private void reply(final DirectBuffer packet, final PacketMeta meta, final long nowNs)
+    {
+        if (replies == ReplySink.NONE)
+        {
+            return;
+        }
+        final long elapsed = nowNs - replyClockNs;
+        replyClockNs = nowNs;
+        if (elapsed > 0)
+        {
+            replyCreditNs = Math.min(replyBurstNs, replyCreditNs + elapsed);
+        }
+        final int length = replyCreditNs >= replyIntervalNs ? rejectReplies.build(packet, meta) : 0;
+        if (length == 0)
+        {
+            counters.increment(Counter.REJECT_REPLIES_WITHHELD.id());
+            return;
+        }
+        replyCreditNs -= replyIntervalNs;
+        counters.increment(Counter.REJECT_REPLIES.id());
+        replies.transmit(id, nowNs, rejectReplies.frame(), length, meta.linkType, rejectReplies.networkOffset());
     }
 
     /**

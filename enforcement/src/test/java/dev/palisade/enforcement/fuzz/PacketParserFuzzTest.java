@@ -1,12 +1,15 @@
 package dev.palisade.enforcement.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.palisade.enforcement.packet.Checksums;
 import dev.palisade.enforcement.packet.LinkType;
 import dev.palisade.enforcement.packet.PacketMeta;
 import dev.palisade.enforcement.packet.PacketParser;
+import dev.palisade.enforcement.packet.RejectReplies;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeAll;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -28,6 +31,9 @@ class PacketParserFuzzTest
     private static final int HEADER_BYTES = 2;
 
     private final PacketMeta meta = new PacketMeta();
+    private final RejectReplies replies = new RejectReplies();
+    private final PacketParser replyParser = new PacketParser();
+    private final PacketMeta replyMeta = new PacketMeta();
 
     @BeforeAll
     static void requireBoundsChecks()
@@ -59,6 +65,19 @@ class PacketParserFuzzTest
         {
             final int result = parser.parse(buffer, offset, frameLength, wireLength, linkType, meta);
             MetaInvariants.check(result, meta, offset, frameLength, wireLength, linkType, maxTunnelDepth);
+            if (result == 0 && meta.l3 != PacketMeta.L3_NONE)
+            {
+                // What a reject would answer: built from the same untrusted bytes, it must parse and check out.
+                final int length = replies.build(buffer, meta);
+                if (length > 0)
+                {
+                    final UnsafeBuffer reply = new UnsafeBuffer(new byte[length]);
+                    reply.putBytes(0, replies.frame(), 0, length);
+                    assertEquals(0, replyParser.parse(reply, 0, length, length, linkType, replyMeta),
+                        "the reply parses");
+                    assertTrue(Checksums.valid(reply, replyMeta), "the reply's checksums are right");
+                }
+            }
         }
     }
 }

@@ -80,11 +80,56 @@ class FirewallWorkerTest
 
     private Firewall start(final String yaml, final Firewall.EstablishedFlows mode) throws Exception
     {
+        return start(yaml, mode, 1000);
+    }
+
+    private Firewall start(final String yaml, final Firewall.EstablishedFlows mode, final int repliesPerSecond)
+        throws Exception
+    {
         final Firewall firewall = new Firewall(compile(yaml), List.of(), mode);
         worker = new Worker(0, new DataPlaneConfig(ConntrackConfig.defaults().withCapacityFlows(256),
-            DataPlaneConfig.Action.DROP, DataPlaneConfig.Action.PASS, PacketBatch.DEFAULT_CAPACITY, 8), firewall,
-            events);
+            DataPlaneConfig.Action.DROP, DataPlaneConfig.Action.PASS, PacketBatch.DEFAULT_CAPACITY, 8,
+            repliesPerSecond), firewall, events);
         return firewall;
+    }
+
+    @Test
+    void rejectAnswersEachRejectedPacketWithinTheReplyRateLimit() throws Exception
+    {
+        start(HEADER + """
+            tiers:
+              application:
+                - {name: no-smtp, from: {labels: {app: web}}, to: {entity: world}, protocol: tcp, ports: [25],
+                   action: reject}
+            """, Firewall.EstablishedFlows.RECHECK, 2);
+        final List<byte[]> sent = new java.util.ArrayList<>();
+        worker.replies((workerId, timestampNs, frame, length, linkType, networkOffset) ->
+        {
+            final byte[] copy = new byte[length];
+            frame.getBytes(0, copy);
+            sent.add(copy);
+        });
+        for (int port = 40000; port < 40005; port++)
+        {
+            assertTrue(tcp(WEB, port, INTERNET, 25, SYN, 0));
+        }
+        assertEquals(2, sent.size(), "a burst of two replies a second");
+        assertEquals(3, counter(Counter.REJECT_REPLIES_WITHHELD));
+        now += SECOND_NS;
+        assertTrue(tcp(WEB, 40100, INTERNET, 25, SYN, 0));
+        assertEquals(3, sent.size(), "the budget refills with packet time");
+        assertEquals(3, counter(Counter.REJECT_REPLIES));
+        assertEquals(6, counter(Counter.REJECTED));
+
+        final org.agrona.concurrent.UnsafeBuffer reply = new org.agrona.concurrent.UnsafeBuffer(sent.get(0));
+        final java.nio.ByteOrder network = java.nio.ByteOrder.BIG_ENDIAN;
+        assertEquals(INTERNET, reply.getInt(Frames.ETHERNET_LENGTH + 12, network), "from the address the SYN was for");
+        assertEquals(WEB, reply.getInt(Frames.ETHERNET_LENGTH + 16, network));
+        final int tcp = Frames.ETHERNET_LENGTH + Frames.IPV4_LENGTH;
+        assertEquals(25, reply.getShort(tcp, network));
+        assertEquals(40000, reply.getShort(tcp + 2, network) & 0xFFFF);
+        assertEquals(1001, reply.getInt(tcp + 8, network), "acknowledges the SYN (sequence 1000)");
+        assertEquals(0x14, reply.getByte(tcp + 13), "RST, ACK");
     }
 
     /** Sends one TCP packet through the worker; returns true when it was dropped. */

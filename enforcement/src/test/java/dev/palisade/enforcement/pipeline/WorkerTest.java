@@ -36,7 +36,7 @@ class WorkerTest
     private static DataPlaneConfig config(final DataPlaneConfig.Action malformed, final DataPlaneConfig.Action nonIp)
     {
         return new DataPlaneConfig(
-            ConntrackConfig.defaults().withCapacityFlows(64), malformed, nonIp, PacketBatch.DEFAULT_CAPACITY, 8);
+            ConntrackConfig.defaults().withCapacityFlows(64), malformed, nonIp, PacketBatch.DEFAULT_CAPACITY, 8, 1000);
     }
 
     /** A parsed packet of a frame, to look its flow up in a worker's table. */
@@ -233,9 +233,9 @@ class WorkerTest
         frames.udp(SECOND_NS, CLIENT, 5354, RESOLVER, 53, 10);
         frames.udp(31 * SECOND_NS, CLIENT, 5355, RESOLVER, 53, 10);
         final DataPlaneConfig sweeping = new DataPlaneConfig(ConntrackConfig.defaults().withCapacityFlows(16),
-            DataPlaneConfig.Action.DROP, DataPlaneConfig.Action.PASS, 4, 4096);
+            DataPlaneConfig.Action.DROP, DataPlaneConfig.Action.PASS, 4, 4096, 1000);
         final DataPlaneConfig idle = new DataPlaneConfig(ConntrackConfig.defaults().withCapacityFlows(16),
-            DataPlaneConfig.Action.DROP, DataPlaneConfig.Action.PASS, 4, 0);
+            DataPlaneConfig.Action.DROP, DataPlaneConfig.Action.PASS, 4, 0, 1000);
         try (Worker worker = new Worker(0, sweeping); Worker lazy = new Worker(1, idle))
         {
             worker.process(frames.batch(0, 1));
