@@ -8,6 +8,8 @@ public final class InspectionCounters
 {
     public long packets;
     public long scans;
+    /** Prefilter reports (each a native callback); a rule reported twice in one scan counts twice. */
+    public long prefilterMatches;
     public long candidates;
     public long verified;
     public long headerRejects;
@@ -37,6 +39,7 @@ public final class InspectionCounters
     {
         packets += other.packets;
         scans += other.scans;
+        prefilterMatches += other.prefilterMatches;
         candidates += other.candidates;
         verified += other.verified;
         headerRejects += other.headerRejects;
@@ -68,6 +71,7 @@ public final class InspectionCounters
         final Map<String, Long> map = new LinkedHashMap<>();
         map.put("packets_inspected", packets);
         map.put("scans", scans);
+        map.put("prefilter_matches", prefilterMatches);
         map.put("candidates", candidates);
         map.put("candidates_header_mismatch", headerRejects);
         map.put("candidates_flow_mismatch", flowRejects);

@@ -844,6 +844,7 @@ public final class Inspector implements AutoCloseable
 
     private boolean collect(final int id, final long from, final long to)
     {
+        counters.prefilterMatches++;
         if (stamps[id] != stamp)
         {
             stamps[id] = stamp;

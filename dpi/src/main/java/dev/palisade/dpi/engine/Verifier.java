@@ -104,53 +104,86 @@ final class Verifier
         {
             start = Math.max(start, bufferEnd - n);
         }
+        final boolean nocase = literal.nocase();
         if (literal.negated())
         {
-            for (long s = start; s + n <= hi; s++)
-            {
-                if (equalAt(pattern, literal.nocase(), s))
-                {
-                    return false;
-                }
-            }
-            return step(chain, index + 1, previousEnd, furthestEnd);
+            return find(pattern, nocase, start, hi) < 0 && step(chain, index + 1, previousEnd, furthestEnd);
         }
-        for (long s = start; s + n <= hi; s++)
+        for (long s = find(pattern, nocase, start, hi); s >= 0; s = find(pattern, nocase, s + 1, hi))
         {
-            if (equalAt(pattern, literal.nocase(), s))
+            final long end = s + n;
+            if (step(chain, index + 1, end, Math.max(furthestEnd, end)))
             {
-                final long end = s + n;
-                if (step(chain, index + 1, end, Math.max(furthestEnd, end)))
-                {
-                    return true;
-                }
-                if (steps > STEP_BUDGET)
-                {
-                    return false;
-                }
+                return true;
+            }
+            if (steps > STEP_BUDGET)
+            {
+                return false;
             }
         }
         return false;
     }
 
-    private boolean equalAt(final byte[] pattern, final boolean nocase, final long position)
+    /**
+     * @return the first position in {@code [start, hi - pattern.length]} where {@code pattern} occurs (patterns of
+     *         nocase literals are lower case), or -1. Looks for the first byte in a tight loop, then compares the rest.
+     */
+    private long find(final byte[] pattern, final boolean nocase, final long start, final long hi)
     {
         final byte[] data = this.data;
-        final int at = from + (int)(position - base);
+        final int n = pattern.length;
+        if (n == 0 || start + n > hi)
+        {
+            return start + n <= hi ? start : -1;
+        }
+        final int last = from + (int)(hi - n - base); // indices into data
+        final byte first = pattern[0];
+        int i = from + (int)(start - base);
+        while (i <= last)
+        {
+            if (nocase)
+            {
+                while (i <= last && lower(data[i]) != first)
+                {
+                    i++;
+                }
+            }
+            else
+            {
+                while (i <= last && data[i] != first)
+                {
+                    i++;
+                }
+            }
+            if (i > last)
+            {
+                return -1;
+            }
+            if (restEqual(data, i, pattern, nocase))
+            {
+                return base + (i - from);
+            }
+            i++;
+        }
+        return -1;
+    }
+
+    private static boolean restEqual(final byte[] data, final int at, final byte[] pattern, final boolean nocase)
+    {
         if (nocase)
         {
-            for (int i = 0; i < pattern.length; i++)
+            for (int k = 1; k < pattern.length; k++)
             {
-                if (lower(data[at + i]) != pattern[i])
+                if (lower(data[at + k]) != pattern[k])
                 {
                     return false;
                 }
             }
             return true;
         }
-        for (int i = 0; i < pattern.length; i++)
+        for (int k = 1; k < pattern.length; k++)
         {
-            if (data[at + i] != pattern[i])
+            if (data[at + k] != pattern[k])
             {
                 return false;
             }
