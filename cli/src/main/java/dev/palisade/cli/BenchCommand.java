@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
 @Command(
     name = "bench",
     description = {
-        "Measure the data plane's speed.",
+        "Measure the data plane's and the verifier's speed.",
         "",
         "Each scenario warms up, then reports the median, best and worst of several rounds. Figures depend on the " +
             "machine; run on an otherwise idle one."},
@@ -47,6 +47,7 @@ import java.util.concurrent.Callable;
         BenchCommand.FastPath.class,
         BenchCommand.NewConnections.class,
         BenchCommand.Replay.class,
+        AttestBench.class,
         BenchCommand.Jmh.class})
 public final class BenchCommand implements Runnable
 {

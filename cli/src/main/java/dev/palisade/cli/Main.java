@@ -27,6 +27,7 @@ import java.io.PrintWriter;
         BenchCommand.class,
         PolicyCommand.class,
         ClassbenchCommand.class,
+        AttestCommand.class,
         CommandLine.HelpCommand.class},
     footer = {
         "",

@@ -1,0 +1,192 @@
+package dev.palisade.cli;
+
+import dev.palisade.attestation.KeyFiles;
+import dev.palisade.attestation.Reason;
+import dev.palisade.attestation.Status;
+import dev.palisade.attestation.tpm.PcrReference;
+import dev.palisade.attestation.tpm.QuoteVerifier;
+import dev.palisade.attestation.tpm.TpmAppraisal;
+import dev.palisade.attestation.tpm.TpmAlgorithm;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code palisade attest}: verify attestation evidence. */
+@Command(
+    name = "attest",
+    description = {
+        "Verify attestation evidence as the central verifier does: TPM 2.0 quotes and SPDM measurements.",
+        ""},
+    subcommands = AttestCommand.VerifyTpm.class)
+public final class AttestCommand implements Runnable
+{
+    @Mixin
+    CommonOptions common;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run()
+    {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(
+        name = "verify-tpm",
+        description = {
+            "Verify a TPM 2.0 quote: its form (TPMS_ATTEST), the attestation key's signature (ECDSA, RSASSA, RSA-PSS), " +
+                "that it carries your nonce, that the PCR values given with it are the ones it quoted, and that they " +
+                "match the reference values.",
+            "",
+            "Takes tpm2-tools' files: tpm2_quote -m (--quote), -s (--sig; the default TSS form, or -f plain), -o " +
+                "(--pcrs; serialized, or values with -F values), and the AK from tpm2_createak -f pem.",
+            "",
+            "Exit 0: authentic, fresh, and nothing contradicts the reference values (status affirming, or warning " +
+                "when there were none to compare). Exit 1: rejected; each reason is named. 2: usage. 3: error.",
+            "",
+            "Reference values (YAML or JSON): pcrs: {sha256: {0: HEX, 16: HEX}}",
+            "",
+            "Example: palisade attest verify-tpm --quote quote.msg --sig quote.sig --ak ak.pub --nonce $(cat nonce.hex) " +
+                "--pcrs quote.pcrs --reference golden.yaml"},
+        sortOptions = false)
+    static final class VerifyTpm implements Callable<Integer>
+    {
+        @Mixin
+        CommonOptions common;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--quote", required = true, paramLabel = "FILE", description = "The quote: TPMS_ATTEST bytes.")
+        Path quote;
+
+        @Option(names = "--sig", required = true, paramLabel = "FILE",
+            description = "Its signature: TPMT_SIGNATURE bytes, or a DER ECDSA signature (tpm2-tools -f plain).")
+        Path signature;
+
+        @Option(names = "--ak", required = true, paramLabel = "PEM",
+            description = "The attestation key's public key (PEM SubjectPublicKeyInfo).")
+        Path ak;
+
+        @Option(names = "--nonce", required = true, paramLabel = "HEX",
+            description = "The nonce (qualifying data) the quote must carry.")
+        String nonce;
+
+        @Option(names = "--pcrs", paramLabel = "FILE",
+            description = "The PCR values reported with the quote (tpm2-tools serialized or values form).")
+        Path pcrs;
+
+        @Option(names = "--pcrs-format", paramLabel = "auto|serialized|values", defaultValue = "auto",
+            description = "How --pcrs is encoded (default: ${DEFAULT-VALUE}, told apart by length).")
+        String pcrsFormat;
+
+        @Option(names = "--reference", paramLabel = "FILE", description = "Reference values (YAML or JSON).")
+        Path reference;
+
+        @Option(names = "--json", description = "Print one JSON object: status, reasons, signature_valid, " +
+            "nonce_valid, pcr_digest_valid, quote, pcrs.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final byte[] expectedNonce;
+            try
+            {
+                expectedNonce = KeyFiles.hex(nonce);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--nonce: " + e.getMessage());
+            }
+            final QuoteVerifier.PcrFormat format;
+            try
+            {
+                format = QuoteVerifier.PcrFormat.valueOf(pcrsFormat.toUpperCase(Locale.ROOT));
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--pcrs-format must be auto, serialized or values, not '" + pcrsFormat + "'");
+            }
+            final AsymmetricKeyParameter key;
+            try
+            {
+                key = KeyFiles.publicKeyFromPem(Files.readString(ak));
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--ak " + ak + ": " + e.getMessage());
+            }
+            PcrReference golden = null;
+            if (reference != null)
+            {
+                try
+                {
+                    golden = PcrReference.parse(Files.readString(reference));
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--reference " + reference + ": " +
+                        e.getMessage());
+                }
+            }
+            final TpmAppraisal appraisal = QuoteVerifier.appraise(Files.readAllBytes(quote),
+                Files.readAllBytes(signature), key, expectedNonce, pcrs == null ? null : Files.readAllBytes(pcrs),
+                format, golden);
+            final PrintWriter out = spec.commandLine().getOut();
+            if (json)
+            {
+                out.println(Json.write(appraisal.toJson()));
+            }
+            else
+            {
+                print(out, appraisal);
+            }
+            out.flush();
+            return appraisal.status() == Status.CONTRAINDICATED ? Main.EXIT_FAILED : Main.EXIT_OK;
+        }
+
+        private void print(final PrintWriter out, final TpmAppraisal a)
+        {
+            out.println("TPM quote " + quote + ": " + a.status().label().toUpperCase(Locale.ROOT));
+            Output.row(out, "signature", a.signature() == null ? "not decoded" :
+                (a.signatureValid() ? "valid" : "INVALID") + " (" + a.signature().schemeName() + ", " +
+                    TpmAlgorithm.hashName(a.signature().hashAlg()) + ")");
+            Output.row(out, "nonce", a.nonceValid() ? "matches" : "DOES NOT MATCH");
+            Output.row(out, "pcr values", a.pcrDigestValid() == null ? "not given" :
+                a.pcrDigestValid() ? "match the quote's digest" : "DO NOT MATCH the quote's digest");
+            if (a.quote() != null)
+            {
+                Output.row(out, "quoted", a.quote().pcrSelect().toString());
+                Output.row(out, "tpm clock", a.quote().clock() + " ms, resets " +
+                    Integer.toUnsignedLong(a.quote().resetCount()) + ", restarts " +
+                    Integer.toUnsignedLong(a.quote().restartCount()));
+            }
+            if (a.pcrs() != null)
+            {
+                a.pcrs().banks().forEach((bank, values) -> values.forEach((index, value) ->
+                    Output.row(out, "  " + TpmAlgorithm.hashName(bank) + " pcr " + index,
+                        HexFormat.of().formatHex(value))));
+            }
+            for (final Reason r : a.reasons())
+            {
+                out.println("rejected: " + r.code() + ": " + r.message());
+            }
+            for (final Reason w : a.warnings())
+            {
+                out.println("warning: " + w.code() + ": " + w.message());
+            }
+        }
+    }
+}
