@@ -93,6 +93,11 @@ public final class AttestCommand implements Runnable
         @Option(names = "--reference", paramLabel = "FILE", description = "Reference values (YAML or JSON).")
         Path reference;
 
+        @Option(names = "--eventlog", paramLabel = "FILE",
+            description = "A TCG event log (binary_bios_measurements): its replay must give the quoted PCR values; " +
+                "without --pcrs it stands for them.")
+        Path eventLog;
+
         @Option(names = "--json", description = "Print one JSON object: status, reasons, signature_valid, " +
             "nonce_valid, pcr_digest_valid, quote, pcrs.")
         boolean json;
@@ -143,7 +148,7 @@ public final class AttestCommand implements Runnable
             }
             final TpmAppraisal appraisal = QuoteVerifier.appraise(Files.readAllBytes(quote),
                 Files.readAllBytes(signature), key, expectedNonce, pcrs == null ? null : Files.readAllBytes(pcrs),
-                format, golden);
+                format, golden, eventLog == null ? null : Files.readAllBytes(eventLog));
             final PrintWriter out = spec.commandLine().getOut();
             if (json)
             {
@@ -166,6 +171,11 @@ public final class AttestCommand implements Runnable
             Output.row(out, "nonce", a.nonceValid() ? "matches" : "DOES NOT MATCH");
             Output.row(out, "pcr values", a.pcrDigestValid() == null ? "not given" :
                 a.pcrDigestValid() ? "match the quote's digest" : "DO NOT MATCH the quote's digest");
+            if (a.eventLogValid() != null)
+            {
+                Output.row(out, "event log", a.eventLogEvents() + " events, " + (a.eventLogValid() ?
+                    "replay matches the quote" : "DOES NOT MATCH the quote"));
+            }
             if (a.quote() != null)
             {
                 Output.row(out, "quoted", a.quote().pcrSelect().toString());

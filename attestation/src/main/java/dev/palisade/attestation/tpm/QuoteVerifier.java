@@ -56,6 +56,18 @@ public final class QuoteVerifier
     public static TpmAppraisal appraise(final byte[] attest, final byte[] signature, final AsymmetricKeyParameter ak,
         final byte[] nonce, final byte[] pcrBytes, final PcrFormat format, final PcrReference reference)
     {
+        return appraise(attest, signature, ak, nonce, pcrBytes, format, reference, null);
+    }
+
+    /**
+     * As {@link #appraise(byte[], byte[], AsymmetricKeyParameter, byte[], byte[], PcrFormat, PcrReference)}, with a
+     * TCG event log ({@link EventLog}): its replay must give the quoted PCR values; without PCR values, a replay that
+     * hashes to the quote's pcrDigest stands for them.
+     */
+    public static TpmAppraisal appraise(final byte[] attest, final byte[] signature, final AsymmetricKeyParameter ak,
+        final byte[] nonce, final byte[] pcrBytes, final PcrFormat format, final PcrReference reference,
+        final byte[] eventLogBytes)
+    {
         final List<Reason> reasons = new ArrayList<>();
         final List<Reason> warnings = new ArrayList<>();
         final TpmsAttest quote;
@@ -66,7 +78,8 @@ public final class QuoteVerifier
         catch (final TpmFormatException e)
         {
             reasons.add(new Reason("malformed_quote", "the quote (TPMS_ATTEST) does not decode: " + e.getMessage()));
-            return new TpmAppraisal(Status.CONTRAINDICATED, reasons, warnings, false, false, null, null, null, null);
+            return new TpmAppraisal(Status.CONTRAINDICATED, reasons, warnings, false, false, null, null, null, null, null,
+                0);
         }
         final TpmtSignature sig;
         try
@@ -77,7 +90,8 @@ public final class QuoteVerifier
         {
             reasons.add(new Reason("malformed_signature", "the signature (TPMT_SIGNATURE) does not decode: " +
                 e.getMessage()));
-            return new TpmAppraisal(Status.CONTRAINDICATED, reasons, warnings, false, false, null, quote, null, null);
+            return new TpmAppraisal(Status.CONTRAINDICATED, reasons, warnings, false, false, null, quote, null, null,
+                null, 0);
         }
 
         final boolean signatureValid = verifySignature(attest, sig, ak, reasons);
@@ -123,6 +137,60 @@ public final class QuoteVerifier
             }
         }
 
+        Boolean logValid = null;
+        int logEvents = 0;
+        if (eventLogBytes != null)
+        {
+            try
+            {
+                final EventLog log = EventLog.parse(eventLogBytes);
+                logEvents = log.events().size();
+                final PcrValues replayed = log.replay();
+                if (pcrBytes == null)
+                {
+                    // The log stands for the PCR values when its replay hashes to what the TPM quoted.
+                    final byte[] digest = replayed.digest(quote.pcrSelect(), sig.hashAlg());
+                    logValid = digest != null && MessageDigest.isEqual(digest, quote.pcrDigest());
+                    digestValid = logValid;
+                    if (logValid)
+                    {
+                        vouched = replayed;
+                    }
+                    else
+                    {
+                        reasons.add(new Reason("eventlog_mismatch", digest == null ?
+                            "the event log has no events for some quoted PCRs " + quote.pcrSelect() :
+                            "the event log replays to PCR values that hash to " + hex(digest) + ", not the quote's " +
+                                hex(quote.pcrDigest())));
+                    }
+                }
+                else if (vouched != null)
+                {
+                    logValid = true;
+                    for (final PcrSelection selection : quote.pcrSelect())
+                    {
+                        for (final int pcr : selection.pcrs())
+                        {
+                            final byte[] replay = replayed.value(selection.hashAlg(), pcr);
+                            final byte[] quoted = vouched.value(selection.hashAlg(), pcr);
+                            if (replay != null && !MessageDigest.isEqual(replay, quoted))
+                            {
+                                logValid = false;
+                                reasons.add(new Reason("eventlog_mismatch", TpmAlgorithm.hashName(selection.hashAlg()) +
+                                    " PCR " + pcr + ": the event log replays to " + hex(replay) + ", the quote " +
+                                    "vouches for " + hex(quoted)));
+                            }
+                        }
+                    }
+                }
+            }
+            catch (final TpmFormatException e)
+            {
+                logValid = false;
+                reasons.add(new Reason("malformed_eventlog", "the event log does not decode: " + e.getMessage()));
+            }
+        }
+
         if (reference == null || reference.values().banks().isEmpty())
         {
             warnings.add(new Reason("no_reference_values", "no reference values: the quote is authentic, but what " +
@@ -130,7 +198,7 @@ public final class QuoteVerifier
         }
         else
         {
-            compare(quote, pcrBytes != null, vouched, reference, reasons);
+            compare(quote, pcrBytes != null || eventLogBytes != null, vouched, reference, reasons);
         }
         if (!quote.safe())
         {
@@ -140,7 +208,7 @@ public final class QuoteVerifier
         final Status status = !reasons.isEmpty() ? Status.CONTRAINDICATED :
             warnings.isEmpty() ? Status.AFFIRMING : Status.WARNING;
         return new TpmAppraisal(status, List.copyOf(reasons), List.copyOf(warnings), signatureValid, nonceValid,
-            digestValid, quote, sig, vouched);
+            digestValid, quote, sig, vouched, logValid, logEvents);
     }
 
     private static void compare(final TpmsAttest quote, final boolean valuesGiven, final PcrValues vouched,

@@ -21,6 +21,8 @@ import java.util.Map;
  * @param quote           the parsed quote (null when it did not parse).
  * @param signature       the parsed signature (null when it did not parse).
  * @param pcrs            the PCR values the quote vouches for (null unless pcrDigestValid).
+ * @param eventLogValid   the event log replays to the quoted PCR values (null: no log was given).
+ * @param eventLogEvents  events in the log (0 without one).
  */
 public record TpmAppraisal(
     Status status,
@@ -31,7 +33,9 @@ public record TpmAppraisal(
     Boolean pcrDigestValid,
     TpmsAttest quote,
     TpmtSignature signature,
-    PcrValues pcrs)
+    PcrValues pcrs,
+    Boolean eventLogValid,
+    int eventLogEvents)
 {
     /** The appraisal as JSON-ready maps and lists, with snake_case keys and hex byte strings. */
     public Map<String, Object> toJson()
@@ -62,6 +66,10 @@ public record TpmAppraisal(
         {
             m.put("signature", Map.of("scheme", signature.schemeName(), "hash",
                 TpmAlgorithm.hashName(signature.hashAlg())));
+        }
+        if (eventLogValid != null)
+        {
+            m.put("event_log", Map.of("valid", eventLogValid, "events", eventLogEvents));
         }
         if (pcrs != null)
         {

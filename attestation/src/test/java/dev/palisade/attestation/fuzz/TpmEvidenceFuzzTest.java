@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * only the seeds in {@code TpmEvidenceFuzzTestInputs/appraiseArbitraryEvidence} run; {@code JAZZER_FUZZ=1} fuzzes.
  * <p>
  * Input layout: two 16-bit big-endian lengths (quote, signature), then the quote, the signature, and the PCR file
- * (the rest). The seed is the real swtpm quote of shared/data/attestation/swtpm-ecdsa in that layout.
+ * (the rest), which is also tried as a TCG event log. The seed is the real swtpm quote of shared/data/attestation/swtpm-ecdsa in that layout.
  */
 class TpmEvidenceFuzzTest
 {
@@ -59,6 +59,13 @@ class TpmEvidenceFuzzTest
             {
                 assertFalse(a.status() == Status.AFFIRMING);
             }
+        }
+        // The trailing bytes as a TCG event log, with and without PCR values.
+        for (final byte[] values : new byte[][] {null, pcrs})
+        {
+            final TpmAppraisal a = QuoteVerifier.appraise(quote, signature, AK, NONCE, values,
+                QuoteVerifier.PcrFormat.AUTO, REFERENCE, pcrs);
+            assertEquals(a.reasons().isEmpty(), a.status() != Status.CONTRAINDICATED, a.reasons()::toString);
         }
     }
 }
