@@ -3,10 +3,17 @@ package dev.palisade.cli;
 import dev.palisade.attestation.KeyFiles;
 import dev.palisade.attestation.Reason;
 import dev.palisade.attestation.Status;
+import dev.palisade.attestation.spdm.SpdmAppraisal;
+import dev.palisade.attestation.spdm.SpdmFormatException;
+import dev.palisade.attestation.spdm.SpdmHashAlgorithm;
+import dev.palisade.attestation.spdm.SpdmMeasurement;
+import dev.palisade.attestation.spdm.SpdmReferenceValues;
+import dev.palisade.attestation.spdm.SpdmVerifier;
 import dev.palisade.attestation.tpm.PcrReference;
 import dev.palisade.attestation.tpm.QuoteVerifier;
 import dev.palisade.attestation.tpm.TpmAppraisal;
 import dev.palisade.attestation.tpm.TpmAlgorithm;
+import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,6 +24,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -26,7 +34,7 @@ import java.util.concurrent.Callable;
     description = {
         "Verify attestation evidence as the central verifier does: TPM 2.0 quotes and SPDM measurements.",
         ""},
-    subcommands = AttestCommand.VerifyTpm.class)
+    subcommands = {AttestCommand.VerifyTpm.class, AttestCommand.VerifySpdm.class})
 public final class AttestCommand implements Runnable
 {
     @Mixin
@@ -197,6 +205,150 @@ public final class AttestCommand implements Runnable
             {
                 out.println("warning: " + w.code() + ": " + w.message());
             }
+        }
+    }
+
+    @Command(
+        name = "verify-spdm",
+        description = {
+            "Verify SPDM 1.1/1.2 GET_MEASUREMENTS evidence (BlueField-3, NVIDIA GPUs, other SPDM responders): the " +
+                "responder's signature over the transcript as its SPDM version defines it, the certificate chain to " +
+                "a trusted root with its DICE extensions (TcbInfo, MultiTcbInfo, UEID), the nonce, and the " +
+                "measurements against reference values.",
+            "",
+            "--transcript: the hex of the GET_MEASUREMENTS request immediately followed by its MEASUREMENTS " +
+                "response, as NVIDIA's attestation tools print it (whitespace ignored). --certs: the responder's " +
+                "chain in PEM, leaf first or root first.",
+            "",
+            "Reference values (YAML or JSON): measurements: {1: HEX, 2: HEX}, tcb: [{vendor, model, svn_min, fwid}]",
+            "",
+            "Exit 0: authentic and nothing contradicts the reference values (affirming; warning when the chain is " +
+                "not anchored in --root, no --nonce or no --reference was given). Exit 1: rejected; each reason " +
+                "named. 2: usage. 3: error.",
+            "",
+            "Example: palisade attest verify-spdm --transcript report.hex --certs chain.pem --root device-ca.pem " +
+                "--nonce $NONCE --reference golden.yaml --json"},
+        sortOptions = false)
+    static final class VerifySpdm implements Callable<Integer>
+    {
+        @Mixin
+        CommonOptions common;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--transcript", required = true, paramLabel = "HEXFILE",
+            description = "GET_MEASUREMENTS request + MEASUREMENTS response, hex.")
+        Path transcript;
+
+        @Option(names = "--certs", required = true, paramLabel = "PEM",
+            description = "The responder's certificate chain.")
+        Path certs;
+
+        @Option(names = "--root", paramLabel = "PEM", description = "Trusted root certificate(s) the chain must end in.")
+        Path root;
+
+        @Option(names = "--nonce", paramLabel = "HEX", description = "The 32-byte nonce the request must carry.")
+        String nonce;
+
+        @Option(names = "--reference", paramLabel = "FILE", description = "Reference values (YAML or JSON).")
+        Path reference;
+
+        @Option(names = "--vca", paramLabel = "HEXFILE",
+            description = "The connection's VCA messages (GET_VERSION..ALGORITHMS), hex: SPDM 1.2 signs them too.")
+        Path vca;
+
+        @Option(names = "--hash", paramLabel = "ALG",
+            description = "The negotiated hash when no --vca names it: sha256, sha384 or sha512 (default: by key).")
+        String hash;
+
+        @Option(names = "--json", description = "Print one JSON object: version, signature_valid, chain_valid, " +
+            "chain_anchored, measurements, nonce, tcb_info, status, reasons.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final SpdmVerifier.Builder builder = SpdmVerifier.builder();
+            final byte[] evidence;
+            final List<X509CertificateHolder> chain;
+            try
+            {
+                evidence = SpdmVerifier.parseHex(Files.readString(transcript));
+                chain = SpdmVerifier.readPem(certs);
+                if (root != null)
+                {
+                    builder.roots(SpdmVerifier.readPem(root));
+                }
+                if (vca != null)
+                {
+                    builder.vca(SpdmVerifier.parseHex(Files.readString(vca)));
+                }
+            }
+            catch (final SpdmFormatException e)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            if (nonce != null)
+            {
+                try
+                {
+                    builder.expectedNonce(KeyFiles.hex(nonce));
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--nonce: " + e.getMessage());
+                }
+            }
+            if (hash != null)
+            {
+                builder.hash(switch (hash.toLowerCase(Locale.ROOT).replace("-", ""))
+                {
+                    case "sha256" -> SpdmHashAlgorithm.SHA_256;
+                    case "sha384" -> SpdmHashAlgorithm.SHA_384;
+                    case "sha512" -> SpdmHashAlgorithm.SHA_512;
+                    default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--hash must be sha256, sha384 or sha512, not '" + hash + "'");
+                });
+            }
+            if (reference != null)
+            {
+                try
+                {
+                    builder.referenceValues(SpdmReferenceValues.parse(Files.readString(reference)));
+                }
+                catch (final IllegalArgumentException e)
+                {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--reference " + reference + ": " +
+                        e.getMessage());
+                }
+            }
+            final SpdmAppraisal a = builder.build().verify(evidence, chain);
+            final PrintWriter out = spec.commandLine().getOut();
+            if (json)
+            {
+                out.println(Json.write(a.toJson()));
+            }
+            else
+            {
+                out.println("SPDM evidence " + transcript + ": " + a.status().label().toUpperCase(Locale.ROOT));
+                Output.row(out, "version", a.version() == null ? "unknown" : a.version());
+                Output.row(out, "signature", a.signatureValid() ? "valid" : "NOT VALID");
+                Output.row(out, "chain", (a.chainValid() ? "valid" : "NOT VALID") +
+                    (a.chainAnchored() ? ", anchored in a trusted root" : ", not anchored"));
+                Output.row(out, "measurements", String.valueOf(a.measurements().size()));
+                for (final SpdmMeasurement m : a.measurements())
+                {
+                    final String value = HexFormat.of().formatHex(m.value());
+                    Output.row(out, "  [" + m.index() + "]", value.length() > 96 ? value.substring(0, 96) + "…" : value);
+                }
+                for (final Reason r : a.reasons())
+                {
+                    out.println("reason: " + r.code() + ": " + r.message());
+                }
+            }
+            out.flush();
+            return a.status() == Status.CONTRAINDICATED ? Main.EXIT_FAILED : Main.EXIT_OK;
         }
     }
 }
