@@ -59,12 +59,24 @@ final class AttestBench implements Callable<Integer>
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Unmeasured rounds first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--swtpm", description = "Instead: the latency of the whole challenge → quote → appraise round " +
+        "trip with a real software TPM (swtpm, started on loopback and stopped afterwards) through our TPM client.")
+    boolean swtpm;
+
+    @Option(names = "--round-trips", paramLabel = "N", defaultValue = "200",
+        description = "With --swtpm: measured round trips after 20 unmeasured ones (default: ${DEFAULT-VALUE}).")
+    int roundTrips;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
     @Override
-    public Integer call()
+    public Integer call() throws Exception
     {
+        if (swtpm)
+        {
+            return roundTrips();
+        }
         if (dpus < 1 || dpus > 100_000 || quotes < 1 || quotes > 1_000_000 || rounds < 1 || warmup < 0)
         {
             throw new CommandLine.ParameterException(spec.commandLine(),
@@ -175,6 +187,98 @@ final class AttestBench implements Callable<Integer>
                 appraisal.median(), 1e6 / appraisal.median(), appraisal.best()));
             Output.row(out, "with nonce + EAR", String.format(Locale.ROOT, "%,.0f quotes/s median (%.1f µs each)",
                 whole.median(), 1e6 / whole.median()));
+        }
+        out.flush();
+        return Main.EXIT_OK;
+    }
+
+    /** Round trips against swtpm: the verifier's challenge, the TPM's quote and PCR read, the verifier's appraisal. */
+    private int roundTrips() throws Exception
+    {
+        if (roundTrips < 1 || roundTrips > 100_000)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--round-trips must be 1..100000");
+        }
+        final PrintWriter err = spec.commandLine().getErr();
+        final java.nio.file.Path state = java.nio.file.Files.createTempDirectory("palisade-swtpm-");
+        final int[] pcrs = {0, 16};
+        final byte[] policy = TpmAlgorithm.hash(TpmAlgorithm.SHA256, "bench policy".getBytes());
+        final long[] latencies = new long[roundTrips];
+        long setupNs;
+        try (dev.palisade.attestation.tpm.client.SwtpmProcess process =
+                 dev.palisade.attestation.tpm.client.SwtpmProcess.start(state);
+             dev.palisade.attestation.tpm.client.Tpm2 tpm = process.client())
+        {
+            err.printf(Locale.ROOT, "bench attest: swtpm pid %d on 127.0.0.1:%d; creating EK and AK…%n", process.pid(),
+                process.port());
+            err.flush();
+            final long setupStart = System.nanoTime();
+            final var ek = tpm.createEk(dev.palisade.attestation.tpm.client.KeyType.RSA);
+            final var ak = tpm.createAttestationKey(ek.handle(), dev.palisade.attestation.tpm.client.KeyType.ECC);
+            setupNs = System.nanoTime() - setupStart;
+            final Map<Integer, byte[]> golden = tpm.pcrRead(TpmAlgorithm.SHA256, pcrs);
+            final PcrReference reference = PcrReference.parse("pcrs: {sha256: {0: " +
+                HexFormat.of().formatHex(golden.get(0)) + ", 16: " + HexFormat.of().formatHex(golden.get(16)) + "}}");
+            final TpmAttestationVerifier verifier = new TpmAttestationVerifier(new NonceService(),
+                EarSigner.generate("bench"), new AttestationLedger(() -> System.currentTimeMillis() / 1000), 300,
+                () -> System.currentTimeMillis() / 1000, "bench");
+            final TpmAttestationVerifier.Attester attester = new TpmAttestationVerifier.Attester("dpu",
+                ak.publicArea().publicKey(), reference, policy);
+            for (int i = -20; i < roundTrips; i++)
+            {
+                final long start = System.nanoTime();
+                final byte[] nonce = verifier.challenge();
+                final var quote = tpm.quote(ak.handle(), PolicyBinding.qualifyingData(nonce, policy),
+                    TpmAlgorithm.SHA256, pcrs);
+                final Map<Integer, byte[]> values = tpm.pcrRead(TpmAlgorithm.SHA256, pcrs);
+                final byte[] concatenated = new byte[64];
+                System.arraycopy(values.get(0), 0, concatenated, 0, 32);
+                System.arraycopy(values.get(16), 0, concatenated, 32, 32);
+                final Status status = verifier.appraise(attester, new TpmAttestationVerifier.Evidence(nonce,
+                    quote.attest(), quote.signature(), concatenated, QuoteVerifier.PcrFormat.VALUES)).status();
+                if (status != Status.AFFIRMING)
+                {
+                    throw new IllegalStateException("round trip not affirmed: " + status);
+                }
+                if (i >= 0)
+                {
+                    latencies[i] = System.nanoTime() - start;
+                }
+            }
+            tpm.flushQuietly(ak.handle());
+            tpm.flushQuietly(ek.handle());
+        }
+        finally
+        {
+            try (var files = java.nio.file.Files.walk(state))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+        java.util.Arrays.sort(latencies);
+        final double p50 = latencies[latencies.length / 2] / 1e6;
+        final double p99 = latencies[Math.min(latencies.length - 1, (int)(latencies.length * 0.99))] / 1e6;
+        final double max = latencies[latencies.length - 1] / 1e6;
+        final PrintWriter out = spec.commandLine().getOut();
+        if (json)
+        {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("scenario", "attest-swtpm");
+            m.put("round_trips", roundTrips);
+            m.put("p50_ms", Output.round(p50, 3));
+            m.put("p99_ms", Output.round(p99, 3));
+            m.put("max_ms", Output.round(max, 3));
+            m.put("ek_ak_setup_ms", Output.round(setupNs / 1e6, 1));
+            m.put("java", Runtime.version().toString());
+            out.println(Json.write(m));
+        }
+        else
+        {
+            out.println("Challenge → quote (swtpm, ECDSA P-256 AK, PCRs 0 and 16) → appraise + EAR, " + roundTrips +
+                " round trips");
+            Output.row(out, "latency", String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms, max %.2f ms", p50, p99,
+                max));
+            Output.row(out, "EK + AK creation", String.format(Locale.ROOT, "%.0f ms", setupNs / 1e6));
         }
         out.flush();
         return Main.EXIT_OK;
