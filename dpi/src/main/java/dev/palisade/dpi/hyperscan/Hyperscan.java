@@ -33,7 +33,14 @@ public final class Hyperscan
         final GlibcTrim trim = GlibcTrim.INSTANCE;
         if (trim != null)
         {
-            trim.malloc_trim(0);
+            try
+            {
+                trim.malloc_trim(0);
+            }
+            catch (final UnsatisfiedLinkError ex)
+            {
+                // A C library without malloc_trim (musl): the symbol is only looked up at the first call.
+            }
         }
     }
 
