@@ -265,8 +265,9 @@ class Tpm2ClientTest
             // And it is the checks that pass, not the tool that is lenient: another nonce, another PCR value fail.
             Files.write(dir.resolve("pcrs-wrong.bin"), flip(values.toByteArray(), 40));
             Files.write(dir.resolve("quote-wrong.sig"), flip(quote.signature(), quote.signature().length - 3));
+            // Another nonce: the first byte flipped (a fixed "00" would be the same nonce once in 256 runs).
             assertNotEquals(0, checkquote(dir, "ak.pem", "quote.msg", "quote.sig", "pcrs.bin",
-                "00" + nonceHex.substring(2)).exitCode());
+                String.format("%02x", (nonce[0] ^ 1) & 0xFF) + nonceHex.substring(2)).exitCode());
             assertNotEquals(0, checkquote(dir, "ak.pem", "quote.msg", "quote.sig", "pcrs-wrong.bin", nonceHex)
                 .exitCode());
             assertNotEquals(0, checkquote(dir, "ak.pem", "quote.msg", "quote-wrong.sig", "pcrs.bin", nonceHex)
