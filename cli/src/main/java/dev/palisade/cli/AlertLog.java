@@ -3,6 +3,7 @@ package dev.palisade.cli;
 import dev.palisade.dpi.engine.Alert;
 import dev.palisade.dpi.engine.AlertSink;
 import dev.palisade.policy.Addresses;
+import dev.palisade.policy.Json;
 
 import java.io.BufferedWriter;
 import java.io.IOException;

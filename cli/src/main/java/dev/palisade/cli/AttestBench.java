@@ -12,6 +12,7 @@ import dev.palisade.attestation.verifier.NonceService;
 import dev.palisade.attestation.verifier.PolicyBinding;
 import dev.palisade.attestation.verifier.TpmAttestationVerifier;
 import dev.palisade.benchmarks.Measurement;
+import dev.palisade.policy.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -13,6 +13,7 @@ import dev.palisade.attestation.tpm.PcrReference;
 import dev.palisade.attestation.tpm.QuoteVerifier;
 import dev.palisade.attestation.tpm.TpmAppraisal;
 import dev.palisade.attestation.tpm.TpmAlgorithm;
+import dev.palisade.policy.Json;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import picocli.CommandLine;

@@ -17,6 +17,7 @@ import dev.palisade.enforcement.pipeline.DataPlaneConfig;
 import dev.palisade.enforcement.pipeline.PacketBatch;
 import dev.palisade.enforcement.pipeline.ReplayEngine;
 import dev.palisade.enforcement.pipeline.ReplaySummary;
+import dev.palisade.policy.Json;
 import dev.palisade.policy.PolicyParser;
 import dev.palisade.policy.compile.CompiledPolicy;
 import dev.palisade.policy.compile.PolicyCompiler;

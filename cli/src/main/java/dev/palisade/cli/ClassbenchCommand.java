@@ -8,6 +8,7 @@ import dev.palisade.enforcement.classify.FiveTupleClassifier;
 import dev.palisade.enforcement.classify.FiveTupleRule;
 import dev.palisade.enforcement.classify.LinearClassifier;
 import dev.palisade.enforcement.classify.TupleMergeClassifier;
+import dev.palisade.policy.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -13,6 +13,7 @@ import dev.palisade.enforcement.traffic.SizeMode;
 import dev.palisade.enforcement.traffic.TrafficGenerator;
 import dev.palisade.enforcement.traffic.TrafficSpec;
 import dev.palisade.enforcement.traffic.TrafficStats;
+import dev.palisade.policy.Json;
 import dev.palisade.policy.PolicyParser;
 import dev.palisade.policy.compile.CompiledPolicy;
 import dev.palisade.policy.compile.PolicyCompiler;

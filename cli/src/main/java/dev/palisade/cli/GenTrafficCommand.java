@@ -5,6 +5,7 @@ import dev.palisade.enforcement.traffic.SizeMode;
 import dev.palisade.enforcement.traffic.TrafficGenerator;
 import dev.palisade.enforcement.traffic.TrafficSpec;
 import dev.palisade.enforcement.traffic.TrafficStats;
+import dev.palisade.policy.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,5 +1,6 @@
 package dev.palisade.cli;
 
+import dev.palisade.policy.Json;
 import dev.palisade.policy.PolicyException;
 import dev.palisade.policy.PolicyParser;
 import dev.palisade.policy.PolicyProblem;

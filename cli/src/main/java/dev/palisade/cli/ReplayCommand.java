@@ -21,6 +21,7 @@ import dev.palisade.enforcement.pipeline.PacketBatch;
 import dev.palisade.enforcement.pipeline.ReplayEngine;
 import dev.palisade.enforcement.pipeline.ReplaySummary;
 import dev.palisade.policy.Addresses;
+import dev.palisade.policy.Json;
 import dev.palisade.policy.PolicyException;
 import dev.palisade.policy.PolicyParser;
 import dev.palisade.policy.PolicyProblem;

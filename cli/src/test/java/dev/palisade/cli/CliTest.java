@@ -1,5 +1,6 @@
 package dev.palisade.cli;
 
+import dev.palisade.policy.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,5 +1,6 @@
 package dev.palisade.attestation.ear;
 
+import dev.palisade.policy.Json;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.ECKeyPairGenerator;
@@ -73,7 +74,7 @@ public final class EarSigner
         header.put("alg", "ES256");
         header.put("typ", "JWT");
         header.put("kid", keyId);
-        final String signingInput = encode(JsonText.write(header)) + "." + encode(JsonText.write(ear.claims()));
+        final String signingInput = encode(Json.write(header)) + "." + encode(Json.write(ear.claims()));
         final byte[] digest = sha256(signingInput.getBytes(StandardCharsets.US_ASCII));
         final ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest()));
         signer.init(true, key);

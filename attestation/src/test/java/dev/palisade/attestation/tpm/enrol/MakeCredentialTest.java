@@ -210,7 +210,6 @@ class MakeCredentialTest
         final TpmException e = assertThrows(TpmException.class, () -> tpm.activateCredential(ak.handle(),
             ek.handle(), blob, seed));
         assertTrue(e.getMessage().startsWith("TPM2_ActivateCredential failed: " + e.name()), e.getMessage());
-        System.out.println("refused: " + e.getMessage());
         return e;
     }
 

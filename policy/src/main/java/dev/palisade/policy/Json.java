@@ -1,20 +1,21 @@
-package dev.palisade.cli;
+package dev.palisade.policy;
 
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Writes maps, lists, strings, numbers and booleans as JSON (RFC 8259). Output only: the CLI prints JSON, it never
- * parses it. Doubles are written with up to 6 significant decimals; NaN and infinities become null.
+ * Writes maps, lists, strings, numbers and booleans as JSON (RFC 8259), for everything Palisade prints or signs as JSON
+ * (CLI output, events, attestation results). Output only: parsing goes through SnakeYAML Engine. Doubles are written
+ * with up to 6 significant decimals; NaN and infinities become null.
  */
-final class Json
+public final class Json
 {
     private Json()
     {
     }
 
-    static String write(final Object value)
+    public static String write(final Object value)
     {
         final StringBuilder out = new StringBuilder(256);
         append(out, value);
@@ -97,7 +98,8 @@ final class Json
         }
     }
 
-    private static void appendString(final StringBuilder out, final String s)
+    /** Appends {@code s} as a JSON string, quoted and escaped. */
+    public static void appendString(final StringBuilder out, final String s)
     {
         out.append('"');
         for (int i = 0; i < s.length(); i++)
