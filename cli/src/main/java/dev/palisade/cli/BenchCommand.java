@@ -49,6 +49,7 @@ import java.util.concurrent.Callable;
         BenchCommand.NewConnections.class,
         BenchCommand.Replay.class,
         AttestBench.class,
+        ReleaseBench.class,
         BenchCommand.Jmh.class})
 public final class BenchCommand implements Runnable
 {

@@ -27,9 +27,12 @@ import java.util.concurrent.Callable;
 @Command(
     name = "policy",
     description = {
-        "Work with segmentation policies (see docs/policy-language.md).",
+        "Work with segmentation policies (see docs/policy-language.md) and signed policy releases " +
+            "(docs/policy-bundles.md).",
         ""},
-    subcommands = PolicyCommand.Check.class)
+    subcommands = {PolicyCommand.Check.class, PolicyBundleCommands.Release.class, PolicyBundleCommands.Verify.class,
+        PolicyBundleCommands.Inspect.class, PolicyKeyCommands.Keygen.class, PolicyKeyCommands.CertifyKey.class,
+        PolicyKeyCommands.RevokeKey.class})
 public final class PolicyCommand implements Runnable
 {
     @Mixin

@@ -132,6 +132,9 @@ public record Bundle(Manifest manifest, byte[] manifestBytes, byte[] policy, byt
     {
         public Content
         {
+            // The manifest keeps milliseconds; keep the same here so that what is printed is what is signed.
+            issuedAt = issuedAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            expiresAt = expiresAt.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
             if (version < 1)
             {
                 throw new IllegalArgumentException("release versions start at 1, not " + version);

@@ -109,7 +109,7 @@ public sealed interface KeyStatement
     static Signed certify(final SigningKey root, final VerificationKey subject, final Instant notBefore,
         final Instant notAfter, final long serial, final String label)
     {
-        if (notAfter.isBefore(notBefore))
+        if (notAfter.toEpochMilli() < notBefore.toEpochMilli())
         {
             throw new IllegalArgumentException("the certificate would end (" + notAfter + ") before it starts (" +
                 notBefore + ")");

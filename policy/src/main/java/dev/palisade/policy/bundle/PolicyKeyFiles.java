@@ -20,8 +20,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -162,6 +164,70 @@ public final class PolicyKeyFiles
         catch (final IllegalArgumentException e)
         {
             throw e.getMessage().startsWith(source) ? e : new IllegalArgumentException(source + ": " + e.getMessage());
+        }
+    }
+
+    /** The PEM type of root key statements (certificates and revocations). */
+    public static final String STATEMENT_TYPE = "PALISADE KEY STATEMENT";
+
+    /** @return key statements as PEM blocks, one after another. */
+    public static String statementsPem(final List<KeyStatement.Signed> statements)
+    {
+        final StringBuilder out = new StringBuilder();
+        for (final KeyStatement.Signed statement : statements)
+        {
+            out.append(new String(pem(STATEMENT_TYPE, statement.encode()), StandardCharsets.US_ASCII));
+        }
+        return out.toString();
+    }
+
+    /**
+     * Reads every key statement in a PEM file (a certificate, or a list of revocations). Signatures are not checked
+     * here: the bundle verifier checks them against the pinned root.
+     *
+     * @throws IllegalArgumentException naming the file and the block that is not a statement.
+     */
+    public static List<KeyStatement.Signed> readStatements(final Path file) throws IOException
+    {
+        final List<KeyStatement.Signed> statements = new ArrayList<>();
+        try (PemReader reader = new PemReader(Files.newBufferedReader(file, StandardCharsets.US_ASCII)))
+        {
+            PemObject object;
+            while ((object = readPem(reader, file)) != null)
+            {
+                if (!object.getType().equals(STATEMENT_TYPE))
+                {
+                    throw new IllegalArgumentException(file + ": block " + (statements.size() + 1) + " is a PEM '" +
+                        object.getType() + "' block, expected '" + STATEMENT_TYPE + "'");
+                }
+                try
+                {
+                    statements.add(KeyStatement.decode(object.getContent()));
+                }
+                catch (final BundleFormatException e)
+                {
+                    throw new IllegalArgumentException(file + ": block " + (statements.size() + 1) + ": " +
+                        e.getMessage());
+                }
+            }
+        }
+        if (statements.isEmpty())
+        {
+            throw new IllegalArgumentException(file + ": no PEM block (expected -----BEGIN " + STATEMENT_TYPE +
+                "-----)");
+        }
+        return statements;
+    }
+
+    private static PemObject readPem(final PemReader reader, final Path file)
+    {
+        try
+        {
+            return reader.readPemObject();
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            throw new IllegalArgumentException(file + ": not PEM");
         }
     }
 

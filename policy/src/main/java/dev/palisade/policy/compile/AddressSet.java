@@ -108,18 +108,16 @@ public final class AddressSet
      */
     public boolean containsAll(final AddressSet other)
     {
+        // Both lists are sorted by start address and their prefixes are disjoint, so one forward walk finds, for each
+        // of other's prefixes, the only one of ours that could hold it: the first that does not end before it starts.
+        int i = 0;
         for (final Prefix prefix : other.prefixes)
         {
-            boolean inside = false;
-            for (final Prefix mine : prefixes)
+            while (i < prefixes.size() && endsBefore(prefixes.get(i), prefix.hi(), prefix.lo()))
             {
-                if (mine.contains(prefix))
-                {
-                    inside = true;
-                    break;
-                }
+                i++;
             }
-            if (!inside)
+            if (i == prefixes.size() || !prefixes.get(i).contains(prefix))
             {
                 return false;
             }
@@ -127,17 +125,43 @@ public final class AddressSet
         return true;
     }
 
+    /** @return whether {@code prefix}'s last address is below the address (hi, lo). */
+    private static boolean endsBefore(final Prefix prefix, final long hi, final long lo)
+    {
+        final long endHi = prefix.hi() | ~Prefix.maskHi(prefix.length());
+        final long endLo = prefix.lo() | ~Prefix.maskLo(prefix.length());
+        final int c = Long.compareUnsigned(endHi, hi);
+        return c < 0 || (c == 0 && Long.compareUnsigned(endLo, lo) < 0);
+    }
+
+    /** @return whether {@code a}'s last address is below {@code b}'s. */
+    private static boolean endsFirst(final Prefix a, final Prefix b)
+    {
+        return endsBefore(a, b.hi() | ~Prefix.maskHi(b.length()), b.lo() | ~Prefix.maskLo(b.length()));
+    }
+
     /** @return whether some address is in both sets. */
     public boolean intersects(final AddressSet other)
     {
-        for (final Prefix prefix : other.prefixes)
+        // A merge walk over two sorted lists of disjoint prefixes: two prefixes that do not intersect lie one before
+        // the other, and the one that ends first cannot meet anything later in the other list.
+        int i = 0;
+        int j = 0;
+        while (i < prefixes.size() && j < other.prefixes.size())
         {
-            for (final Prefix mine : prefixes)
+            final Prefix mine = prefixes.get(i);
+            final Prefix theirs = other.prefixes.get(j);
+            if (mine.intersects(theirs))
             {
-                if (mine.intersects(prefix))
-                {
-                    return true;
-                }
+                return true;
+            }
+            if (endsFirst(mine, theirs))
+            {
+                i++;
+            }
+            else
+            {
+                j++;
             }
         }
         return false;

@@ -185,10 +185,24 @@ public final class PolicyCompiler
         private final Map<String, Inventory.WorkloadEntry> workloads = new HashMap<>();
         private final Map<String, Inventory.GroupEntry> groups = new HashMap<>();
         private final AddressSet world;
+        /** Workloads by index, and for each label (key=value) the workloads that carry it: selection is set algebra. */
+        private final List<Inventory.WorkloadEntry> indexed;
+        private final Map<Map.Entry<String, String>, java.util.BitSet> byLabel = new HashMap<>();
+        /** Large policies repeat selectors many times over; each distinct label set is resolved once. */
+        private final Map<Map<String, String>, AddressSet> withLabelsCache = new HashMap<>();
 
         Resolver(final Inventory inventory)
         {
             this.inventory = inventory;
+            this.indexed = List.copyOf(inventory.workloads());
+            for (int i = 0; i < indexed.size(); i++)
+            {
+                for (final Map.Entry<String, String> label : indexed.get(i).labels().entrySet())
+                {
+                    byLabel.computeIfAbsent(Map.entry(label.getKey(), label.getValue()), key -> new java.util.BitSet())
+                        .set(i);
+                }
+            }
             final List<Prefix> known = new ArrayList<>();
             for (final Inventory.WorkloadEntry workload : inventory.workloads())
             {
@@ -245,15 +259,38 @@ public final class PolicyCompiler
 
         private AddressSet withLabels(final Map<String, String> wanted)
         {
-            final List<Prefix> out = new ArrayList<>();
-            for (final Inventory.WorkloadEntry workload : inventory.workloads())
+            final AddressSet cached = withLabelsCache.get(wanted);
+            if (cached != null)
             {
-                if (workload.labels().entrySet().containsAll(wanted.entrySet()))
+                return cached;
+            }
+            java.util.BitSet selected = null;
+            for (final Map.Entry<String, String> label : wanted.entrySet())
+            {
+                final java.util.BitSet carrying = byLabel.get(Map.entry(label.getKey(), label.getValue()));
+                if (carrying == null)
                 {
-                    workload.addresses().forEach(cidr -> out.add(prefix(cidr)));
+                    selected = new java.util.BitSet();
+                    break;
+                }
+                if (selected == null)
+                {
+                    selected = (java.util.BitSet)carrying.clone();
+                }
+                else
+                {
+                    selected.and(carrying);
                 }
             }
-            return AddressSet.of(out);
+            final List<Prefix> out = new ArrayList<>();
+            for (int i = selected == null ? 0 : selected.nextSetBit(0); i >= 0 && i < indexed.size();
+                i = selected == null ? i + 1 : selected.nextSetBit(i + 1))
+            {
+                indexed.get(i).addresses().forEach(cidr -> out.add(prefix(cidr)));
+            }
+            final AddressSet set = AddressSet.of(out);
+            withLabelsCache.put(Map.copyOf(wanted), set);
+            return set;
         }
 
         static AddressSet addressesOf(final Inventory.WorkloadEntry workload)

@@ -74,6 +74,67 @@ class AddressSetTest
         }
     }
 
+    /** The merge walks of intersects and containsAll agree with checking every pair of prefixes. */
+    @Test
+    void intersectsAndContainsAllAgreeWithEveryPair()
+    {
+        for (int attempt = 0; attempt < 2000; attempt++)
+        {
+            final SplittableRandom random = new SplittableRandom(SEED + attempt);
+            final AddressSet a = randomSet(random);
+            final AddressSet b = random.nextInt(4) == 0 ? AddressSet.of(subsetOf(a, random)) : randomSet(random);
+            boolean intersects = false;
+            for (final Prefix x : a.prefixes())
+            {
+                for (final Prefix y : b.prefixes())
+                {
+                    intersects |= x.intersects(y);
+                }
+            }
+            boolean containsAll = true;
+            for (final Prefix y : b.prefixes())
+            {
+                boolean inside = false;
+                for (final Prefix x : a.prefixes())
+                {
+                    inside |= x.contains(y);
+                }
+                containsAll &= inside;
+            }
+            final String what = "seed " + (SEED + attempt) + ": " + a + " and " + b;
+            assertEquals(intersects, a.intersects(b), what);
+            assertEquals(intersects, b.intersects(a), what);
+            assertEquals(containsAll, a.containsAll(b), what);
+        }
+    }
+
+    private static AddressSet randomSet(final SplittableRandom random)
+    {
+        // A small address space (10.0.0.0/16 or a /112) so that random sets often meet.
+        final List<Prefix> prefixes = new ArrayList<>();
+        final int count = random.nextInt(10);
+        final boolean ipv4 = random.nextBoolean();
+        for (int i = 0; i < count; i++)
+        {
+            prefixes.add(ipv4 ? v4(10, 0, random.nextInt(256), random.nextInt(256), 16 + random.nextInt(17)) :
+                new Prefix(0x2001_0db8_0000_0000L, random.nextLong() & 0xFFFFL, 112 + random.nextInt(17)));
+        }
+        return AddressSet.of(prefixes);
+    }
+
+    private static List<Prefix> subsetOf(final AddressSet set, final SplittableRandom random)
+    {
+        final List<Prefix> out = new ArrayList<>();
+        for (final Prefix prefix : set.prefixes())
+        {
+            if (random.nextBoolean())
+            {
+                out.add(prefix.length() < 128 && random.nextBoolean() ? prefix.halves()[random.nextInt(2)] : prefix);
+            }
+        }
+        return out;
+    }
+
     @Test
     void halvesSplitAtTheRightBit()
     {
