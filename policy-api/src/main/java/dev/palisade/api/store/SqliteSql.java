@@ -1,0 +1,161 @@
+package dev.palisade.api.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * SQLite in one file of the data directory, through JDBC on one worker thread: one writer, as SQLite wants, and
+ * transactions that never interleave. Crash-safe: write-ahead log with {@code synchronous=FULL}, so a committed change
+ * survives a power cut; a torn write is rolled back on the next open.
+ * <p>
+ * A transaction's body runs on that thread, and every statement completes before the next is issued: the body
+ * composes already-completed futures, which run inline.
+ */
+public final class SqliteSql implements Sql
+{
+    private static final Pattern DOLLAR_PARAMETER = Pattern.compile("\\$(\\d+)");
+
+    private final WorkerExecutor executor;
+    private final Connection connection;
+
+    private SqliteSql(final WorkerExecutor executor, final Connection connection)
+    {
+        this.executor = executor;
+        this.connection = connection;
+    }
+
+    /** Opens (creating when absent) the database file. */
+    public static SqliteSql open(final Vertx vertx, final Path file) throws SQLException
+    {
+        final Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        try (Statement statement = connection.createStatement())
+        {
+            statement.execute("PRAGMA journal_mode=WAL");
+            statement.execute("PRAGMA synchronous=FULL");
+            statement.execute("PRAGMA foreign_keys=ON");
+            statement.execute("PRAGMA busy_timeout=5000");
+        }
+        connection.setAutoCommit(false);
+        return new SqliteSql(vertx.createSharedWorkerExecutor("palisade-sqlite-" + file.getFileName(), 1), connection);
+    }
+
+    @Override
+    public Dialect dialect()
+    {
+        return Dialect.SQLITE;
+    }
+
+    @Override
+    public <T> Future<T> transaction(final Function<Tx, Future<T>> body)
+    {
+        return executor.executeBlocking(() ->
+        {
+            final Future<T> result;
+            try
+            {
+                result = body.apply(new JdbcTx());
+            }
+            catch (final RuntimeException e)
+            {
+                connection.rollback();
+                throw e;
+            }
+            if (!result.isComplete())
+            {
+                connection.rollback();
+                throw new IllegalStateException("a SQLite transaction body must complete on its thread");
+            }
+            if (result.failed())
+            {
+                connection.rollback();
+                throw asException(result.cause());
+            }
+            connection.commit();
+            return result.result();
+        }, true);
+    }
+
+    private static Exception asException(final Throwable cause)
+    {
+        return cause instanceof Exception e ? e : new RuntimeException(cause);
+    }
+
+    private final class JdbcTx implements Tx
+    {
+        @Override
+        public Future<List<Object[]>> query(final String sql, final Object... params)
+        {
+            try (PreparedStatement statement = prepare(sql, params); ResultSet rows = statement.executeQuery())
+            {
+                final int columns = rows.getMetaData().getColumnCount();
+                final List<Object[]> out = new ArrayList<>();
+                while (rows.next())
+                {
+                    final Object[] row = new Object[columns];
+                    for (int c = 0; c < columns; c++)
+                    {
+                        final Object value = rows.getObject(c + 1);
+                        row[c] = value instanceof Integer i ? Long.valueOf(i) : value;
+                    }
+                    out.add(row);
+                }
+                return Future.succeededFuture(out);
+            }
+            catch (final SQLException e)
+            {
+                return Future.failedFuture(e);
+            }
+        }
+
+        @Override
+        public Future<Integer> update(final String sql, final Object... params)
+        {
+            try (PreparedStatement statement = prepare(sql, params))
+            {
+                return Future.succeededFuture(statement.executeUpdate());
+            }
+            catch (final SQLException e)
+            {
+                return Future.failedFuture(e);
+            }
+        }
+
+        private PreparedStatement prepare(final String sql, final Object... params) throws SQLException
+        {
+            final PreparedStatement statement = connection.prepareStatement(
+                DOLLAR_PARAMETER.matcher(sql).replaceAll("?$1"));
+            for (int i = 0; i < params.length; i++)
+            {
+                statement.setObject(i + 1, params[i]);
+            }
+            return statement;
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        try
+        {
+            connection.close();
+        }
+        catch (final SQLException e)
+        {
+            // Closing after a failure: nothing more to do; WAL recovery happens on the next open.
+        }
+        executor.close();
+    }
+}
