@@ -9,6 +9,7 @@ import dev.palisade.attestation.spdm.SpdmHashAlgorithm;
 import dev.palisade.attestation.spdm.SpdmMeasurement;
 import dev.palisade.attestation.spdm.SpdmReferenceValues;
 import dev.palisade.attestation.spdm.SpdmVerifier;
+import dev.palisade.attestation.spdm.TcbFlag;
 import dev.palisade.attestation.tpm.PcrReference;
 import dev.palisade.attestation.tpm.QuoteVerifier;
 import dev.palisade.attestation.tpm.TpmAppraisal;
@@ -263,6 +264,11 @@ public final class AttestCommand implements Runnable
             description = "The negotiated hash when no --vca names it: sha256, sha384 or sha512 (default: by key).")
         String hash;
 
+        @Option(names = "--allow-tcb-flag", paramLabel = "FLAG",
+            description = "Accept a DICE TcbInfo operational flag that is otherwise a rejection: notConfigured, " +
+                "notSecure, recovery or debug (a lab device, say); repeatable.")
+        List<String> allowTcbFlags = new java.util.ArrayList<>();
+
         @Option(names = "--json", description = "Print one JSON object: version, signature_valid, chain_valid, " +
             "chain_anchored, measurements, nonce, tcb_info, status, reasons.")
         boolean json;
@@ -271,6 +277,18 @@ public final class AttestCommand implements Runnable
         public Integer call() throws Exception
         {
             final SpdmVerifier.Builder builder = SpdmVerifier.builder();
+            final java.util.EnumSet<TcbFlag> allowed = java.util.EnumSet.noneOf(TcbFlag.class);
+            for (final String label : allowTcbFlags)
+            {
+                final TcbFlag flag = TcbFlag.ofLabel(label);
+                if (flag == null)
+                {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--allow-tcb-flag '" + label +
+                        "' is not one of notConfigured, notSecure, recovery, debug");
+                }
+                allowed.add(flag);
+            }
+            builder.allowTcbFlags(allowed);
             final byte[] evidence;
             final List<X509CertificateHolder> chain;
             try

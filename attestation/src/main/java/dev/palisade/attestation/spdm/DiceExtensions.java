@@ -1,5 +1,6 @@
 package dev.palisade.attestation.spdm;
 
+import dev.palisade.attestation.DerNesting;
 import dev.palisade.attestation.Reason;
 import org.bouncycastle.asn1.ASN1BitString;
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -85,6 +86,9 @@ final class DiceExtensions
         }
         try
         {
+            // Bounded first: Bouncy Castle's parser recurses per nesting level, and a deep value would overflow the
+            // stack (an Error, which the catch below would not see).
+            DerNesting.check(extension.getExtnValue().getOctets(), "the value");
             reader.read(extension.getParsedValue().toASN1Primitive());
         }
         catch (final RuntimeException e)

@@ -1,16 +1,23 @@
 package dev.palisade.attestation.spdm;
 
+import dev.palisade.attestation.DerNesting;
 import dev.palisade.attestation.Reason;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.RSASSAPSSparams;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.Extensions;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.operator.ContentVerifierProvider;
+import org.bouncycastle.operator.DefaultAlgorithmNameFinder;
 import org.bouncycastle.operator.DefaultDigestAlgorithmIdentifierFinder;
 import org.bouncycastle.operator.bc.BcECContentVerifierProviderBuilder;
 import org.bouncycastle.operator.bc.BcEdDSAContentVerifierProviderBuilder;
@@ -26,8 +33,9 @@ import java.util.Set;
 /**
  * Checks an SPDM certificate chain (DSP0274 1.2, "Certificates and certificate chains": the leaf signs, each
  * certificate is signed by the next, the last is a root or is signed by one) in the RFC 5280 section 6 way, reduced
- * to what a fixed chain needs: names chain, signatures verify, each certificate is valid at the validation time,
- * issuers are CAs (basicConstraints cA, keyUsage keyCertSign, pathLenConstraint), no critical extension is left
+ * to what a fixed chain needs: names chain, signatures verify with an accepted algorithm, each certificate is valid at
+ * the validation time, issuers are CAs (basicConstraints cA, keyUsage keyCertSign, pathLenConstraint), the leaf is
+ * an SPDM signing key (digitalSignature, not a CA, responder-auth if it lists purposes), no critical extension is left
  * unprocessed, and the chain ends in a configured root.
  * <p>
  * Chains arrive leaf-first (SPDM GET_CERTIFICATE order is root-first, NVIDIA's tools print leaf-first), so the order
@@ -36,17 +44,62 @@ import java.util.Set;
  * <p>
  * Without configured roots the chain can only be internally consistent: it is reported as valid but not anchored
  * ({@link SpdmReasons#CHAIN_NOT_ANCHORED}, a warning), which keeps the evidence from being affirmed.
+ * <p>
+ * Certificates are attacker-supplied, and Bouncy Castle parses extension values, signature values and public keys
+ * only when asked: each is bounded by {@link DerNesting} before it is parsed.
  */
 final class SpdmCertificateChain
 {
-    /** Extensions this check processes, or that carry information only (so that marking them critical is harmless). */
-    private static final Set<ASN1ObjectIdentifier> KNOWN_EXTENSIONS = Set.of(
-        Extension.basicConstraints, Extension.keyUsage, Extension.extendedKeyUsage, Extension.subjectKeyIdentifier,
-        Extension.authorityKeyIdentifier, Extension.subjectAlternativeName, Extension.issuerAlternativeName,
-        Extension.cRLDistributionPoints, Extension.authorityInfoAccess, Extension.certificatePolicies,
-        DiceExtensions.TCB_INFO, DiceExtensions.MULTI_TCB_INFO, DiceExtensions.UEID,
-        // id-DMTF-spdm-extension (DSP0274 1.2, "SPDM extension"): informational OID list.
-        new ASN1ObjectIdentifier("1.3.6.1.4.1.412.274.6"));
+    /** id-DMTF-eku-responder-auth (DSP0274 1.2, ANNEX C "OID reference"): the key authenticates an SPDM Responder. */
+    static final KeyPurposeId RESPONDER_AUTH =
+        KeyPurposeId.getInstance(new ASN1ObjectIdentifier("1.3.6.1.4.1.412.274.3"));
+
+    /**
+     * Extensions whose content this check acts on, so that a critical one is honoured (RFC 5280 section 4.2: a
+     * critical extension that is not processed makes the certificate unacceptable):
+     * <ul>
+     *   <li>basicConstraints and keyUsage: the CA rules for issuers, and cA false / digitalSignature for the leaf;</li>
+     *   <li>extendedKeyUsage: on the leaf it must allow SPDM responder authentication ({@link #checkLeaf}). On a CA
+     *       certificate RFC 5280 gives it no role in path validation (keyUsage keyCertSign governs what a CA key
+     *       may do), and SPDM CAs mark it critical (libspdm's test PKI does), so there it is read and accepted;</li>
+     *   <li>the TCG DICE TcbInfo, MultiTcbInfo and UEID: decoded by {@link DiceExtensions}; TcbInfo flags and
+     *       reference values are checked by {@link SpdmVerifier}.</li>
+     * </ul>
+     */
+    private static final Set<ASN1ObjectIdentifier> PROCESSED_EXTENSIONS = Set.of(
+        Extension.basicConstraints, Extension.keyUsage, Extension.extendedKeyUsage,
+        DiceExtensions.TCB_INFO, DiceExtensions.MULTI_TCB_INFO, DiceExtensions.UEID);
+
+    /**
+     * Extensions that only inform, so that marking them critical changes nothing a verifier must enforce: key
+     * identifiers (the chain is built from names and signatures), alternative names (nothing here matches names
+     * against an expectation), and id-DMTF-spdm-extension (DSP0274 1.2, "SPDM extension": a list of informational
+     * OIDs such as hardware-identity). Not here, so refused when critical: certificatePolicies and policyConstraints
+     * (no RFC 5280 section 6.1 policy processing is done), nameConstraints, cRLDistributionPoints and
+     * authorityInfoAccess (no revocation checking is done), and anything unknown.
+     */
+    private static final Set<ASN1ObjectIdentifier> INFORMATIONAL_EXTENSIONS = Set.of(
+        Extension.subjectKeyIdentifier, Extension.authorityKeyIdentifier, Extension.subjectAlternativeName,
+        Extension.issuerAlternativeName, new ASN1ObjectIdentifier("1.3.6.1.4.1.412.274.6"));
+
+    /**
+     * Certificate signature algorithms relied upon: RSA PKCS#1 v1.5, ECDSA (RFC 5758, RFC 8692 / NIST for SHA-3) and
+     * RSASSA-PSS (RFC 4055, checked separately for its hash) with SHA-2 or SHA-3, and EdDSA (RFC 8410), the
+     * signature families DSP0274 1.2 BaseAsymAlgo names. SHA-1 and MD5 signatures can be forged by collision.
+     */
+    private static final Set<ASN1ObjectIdentifier> SIGNATURE_ALGORITHMS = Set.of(
+        PKCSObjectIdentifiers.sha256WithRSAEncryption, PKCSObjectIdentifiers.sha384WithRSAEncryption,
+        PKCSObjectIdentifiers.sha512WithRSAEncryption, NISTObjectIdentifiers.id_rsassa_pkcs1_v1_5_with_sha3_256,
+        NISTObjectIdentifiers.id_rsassa_pkcs1_v1_5_with_sha3_384,
+        NISTObjectIdentifiers.id_rsassa_pkcs1_v1_5_with_sha3_512, X9ObjectIdentifiers.ecdsa_with_SHA256,
+        X9ObjectIdentifiers.ecdsa_with_SHA384, X9ObjectIdentifiers.ecdsa_with_SHA512,
+        NISTObjectIdentifiers.id_ecdsa_with_sha3_256, NISTObjectIdentifiers.id_ecdsa_with_sha3_384,
+        NISTObjectIdentifiers.id_ecdsa_with_sha3_512, EdECObjectIdentifiers.id_Ed25519, EdECObjectIdentifiers.id_Ed448);
+
+    /** Hashes RSASSA-PSS may use, for the message and for MGF1. */
+    private static final Set<ASN1ObjectIdentifier> PSS_HASHES = Set.of(NISTObjectIdentifiers.id_sha256,
+        NISTObjectIdentifiers.id_sha384, NISTObjectIdentifiers.id_sha512, NISTObjectIdentifiers.id_sha3_256,
+        NISTObjectIdentifiers.id_sha3_384, NISTObjectIdentifiers.id_sha3_512);
 
     /**
      * @param leafFirst the chain leaf first (as given, reversed, or as given when the order is unknown).
@@ -109,7 +162,12 @@ final class SpdmCertificateChain
             if (i + 1 < n)
             {
                 final X509CertificateHolder issuer = ordered.get(i + 1);
-                if (!signedBy(certificate, issuer))
+                final String weak = signatureAlgorithmProblem(certificate.getSignatureAlgorithm());
+                if (weak != null)
+                {
+                    reasons.add(weakSignature(name, weak));
+                }
+                else if (!signedBy(certificate, issuer))
                 {
                     reasons.add(new Reason(SpdmReasons.CHAIN_BROKEN, name + " is not signed by the key of " +
                         describe(i + 1, n, issuer)));
@@ -117,15 +175,23 @@ final class SpdmCertificateChain
                 checkIssuer(describe(i + 1, n, issuer), issuer, i, reasons);
             }
         }
-        checkLeafKeyUsage(ordered.getFirst(), reasons);
+        checkLeaf(ordered.getFirst(), reasons);
         final X509CertificateHolder top = ordered.getLast();
+        final String topWeak = signatureAlgorithmProblem(top.getSignatureAlgorithm());
         boolean anchored = false;
         if (roots.isEmpty())
         {
-            if (top.getSubject().equals(top.getIssuer()) && !signedBy(top, top))
+            if (top.getSubject().equals(top.getIssuer()))
             {
-                reasons.add(new Reason(SpdmReasons.CHAIN_BROKEN, describe(n - 1, n, top) +
-                    " is self-issued but its self-signature does not verify"));
+                if (topWeak != null)
+                {
+                    reasons.add(weakSignature(describe(n - 1, n, top), topWeak));
+                }
+                else if (!signedBy(top, top))
+                {
+                    reasons.add(new Reason(SpdmReasons.CHAIN_BROKEN, describe(n - 1, n, top) +
+                        " is self-issued but its self-signature does not verify"));
+                }
             }
             reasons.add(new Reason(SpdmReasons.CHAIN_NOT_ANCHORED, "no root certificates are configured: the chain " +
                 "is internally consistent at best and proves nothing about who made the device"));
@@ -151,7 +217,12 @@ final class SpdmCertificateChain
                     break;
                 }
             }
-            if (!anchored)
+            if (!anchored && topWeak != null && roots.stream().anyMatch(r -> r.getSubject().equals(top.getIssuer())))
+            {
+                // The configured root is there, but a signature made with this algorithm is not evidence it signed.
+                reasons.add(weakSignature(describe(n - 1, n, top), topWeak));
+            }
+            else if (!anchored)
             {
                 reasons.add(new Reason(SpdmReasons.CHAIN_UNTRUSTED_ROOT, "the chain ends at " + top.getSubject() +
                     " (issuer " + top.getIssuer() + "), which is none of the " + roots.size() + " configured roots"));
@@ -195,11 +266,10 @@ final class SpdmCertificateChain
     private static void checkIssuer(final String name, final X509CertificateHolder issuer, final int issuerPosition,
         final List<Reason> reasons)
     {
-        final Extensions extensions = issuer.getExtensions();
         final BasicConstraints constraints;
         try
         {
-            constraints = extensions == null ? null : BasicConstraints.fromExtensions(extensions);
+            constraints = BasicConstraints.getInstance(extensionValue(issuer, Extension.basicConstraints));
         }
         catch (final RuntimeException e)
         {
@@ -223,7 +293,7 @@ final class SpdmCertificateChain
         final KeyUsage usage;
         try
         {
-            usage = extensions == null ? null : KeyUsage.fromExtensions(extensions);
+            usage = KeyUsage.getInstance(extensionValue(issuer, Extension.keyUsage));
         }
         catch (final RuntimeException e)
         {
@@ -237,21 +307,131 @@ final class SpdmCertificateChain
         }
     }
 
-    private static void checkLeafKeyUsage(final X509CertificateHolder leaf, final List<Reason> reasons)
+    /**
+     * The leaf is the key that signs SPDM messages (DSP0274 1.2, "Leaf certificate"): its keyUsage, when present,
+     * allows digitalSignature (RFC 5280 4.2.1.3); it is not a CA (RFC 5280 4.2.1.9; libspdm's GET_CERTIFICATE leaf
+     * check requires cA false), since a CA key that signs measurements could also issue a further certificate with
+     * whatever DICE TcbInfo it liked; and when it lists extended key usages, they allow SPDM responder authentication
+     * (id-DMTF-eku-responder-auth) or any purpose, since RFC 5280 4.2.1.12 limits the key to the purposes listed.
+     * libspdm is laxer there (it refuses only a responder leaf that lists requester-auth without responder-auth);
+     * this follows RFC 5280, as webpki-based SPDM verifiers do.
+     */
+    private static void checkLeaf(final X509CertificateHolder leaf, final List<Reason> reasons)
     {
+        final String name = "the leaf " + leaf.getSubject();
         try
         {
-            final KeyUsage usage = leaf.getExtensions() == null ? null : KeyUsage.fromExtensions(leaf.getExtensions());
+            final KeyUsage usage = KeyUsage.getInstance(extensionValue(leaf, Extension.keyUsage));
             if (usage != null && !usage.hasUsages(KeyUsage.digitalSignature))
             {
-                reasons.add(new Reason(SpdmReasons.LEAF_KEY_USAGE, "the leaf " + leaf.getSubject() +
-                    " may not sign: its keyUsage lacks digitalSignature"));
+                reasons.add(new Reason(SpdmReasons.LEAF_KEY_USAGE, name + " may not sign: its keyUsage lacks " +
+                    "digitalSignature"));
             }
         }
         catch (final RuntimeException e)
         {
-            reasons.add(new Reason(SpdmReasons.LEAF_KEY_USAGE, "the leaf's keyUsage does not decode"));
+            reasons.add(new Reason(SpdmReasons.LEAF_KEY_USAGE, name + " has a keyUsage that does not decode: " +
+                e.getMessage()));
         }
+        try
+        {
+            final BasicConstraints constraints =
+                BasicConstraints.getInstance(extensionValue(leaf, Extension.basicConstraints));
+            if (constraints != null && constraints.isCA())
+            {
+                reasons.add(new Reason(SpdmReasons.LEAF_IS_CA, name + " is a CA (basicConstraints cA is TRUE): " +
+                    "the key that signs the measurements must not be able to issue certificates"));
+            }
+        }
+        catch (final RuntimeException e)
+        {
+            reasons.add(new Reason(SpdmReasons.LEAF_IS_CA, name + " has a basicConstraints that does not decode: " +
+                e.getMessage()));
+        }
+        try
+        {
+            final ExtendedKeyUsage purposes =
+                ExtendedKeyUsage.getInstance(extensionValue(leaf, Extension.extendedKeyUsage));
+            if (purposes != null && !purposes.hasKeyPurposeId(RESPONDER_AUTH) &&
+                !purposes.hasKeyPurposeId(KeyPurposeId.anyExtendedKeyUsage))
+            {
+                final List<String> listed = new ArrayList<>();
+                for (final KeyPurposeId purpose : purposes.getUsages())
+                {
+                    listed.add(purpose.getId());
+                }
+                reasons.add(new Reason(SpdmReasons.LEAF_EXTENDED_KEY_USAGE, name + " limits its key to " + listed +
+                    ", which lists neither id-DMTF-eku-responder-auth (1.3.6.1.4.1.412.274.3) nor " +
+                    "anyExtendedKeyUsage"));
+            }
+        }
+        catch (final RuntimeException e)
+        {
+            reasons.add(new Reason(SpdmReasons.LEAF_EXTENDED_KEY_USAGE, name + " has an extendedKeyUsage that does " +
+                "not decode: " + e.getMessage()));
+        }
+    }
+
+    /**
+     * The parsed value of {@code certificate}'s extension {@code oid}, or null when it has none.
+     *
+     * @throws IllegalArgumentException when the value nests too deep ({@link DerNesting}) or does not decode.
+     */
+    static ASN1Primitive extensionValue(final X509CertificateHolder certificate, final ASN1ObjectIdentifier oid)
+    {
+        final Extension extension = certificate.getExtension(oid);
+        if (extension == null)
+        {
+            return null;
+        }
+        DerNesting.check(extension.getExtnValue().getOctets(), "the " + oid + " extension");
+        return extension.getParsedValue().toASN1Primitive();
+    }
+
+    /** @return null when certificates signed with {@code algorithm} are relied upon, else the algorithm's name. */
+    static String signatureAlgorithmProblem(final AlgorithmIdentifier algorithm)
+    {
+        final ASN1ObjectIdentifier oid = algorithm.getAlgorithm();
+        if (SIGNATURE_ALGORITHMS.contains(oid))
+        {
+            return null;
+        }
+        if (oid.equals(PKCSObjectIdentifiers.id_RSASSA_PSS))
+        {
+            try
+            {
+                // RFC 4055 section 3.1: absent parameters mean SHA-1 for the hash and for MGF1.
+                final RSASSAPSSparams parameters = RSASSAPSSparams.getInstance(algorithm.getParameters());
+                final RSASSAPSSparams effective = parameters == null ? new RSASSAPSSparams() : parameters;
+                final ASN1ObjectIdentifier hash = effective.getHashAlgorithm().getAlgorithm();
+                final AlgorithmIdentifier mgf = effective.getMaskGenAlgorithm();
+                final ASN1ObjectIdentifier mgfHash = mgf.getAlgorithm().equals(PKCSObjectIdentifiers.id_mgf1) ?
+                    AlgorithmIdentifier.getInstance(mgf.getParameters()).getAlgorithm() : null;
+                if (PSS_HASHES.contains(hash) && mgfHash != null && PSS_HASHES.contains(mgfHash))
+                {
+                    return null;
+                }
+                return "RSASSA-PSS with hash " + digestName(hash) + " and " + (mgfHash == null ? "mask generation " +
+                    mgf.getAlgorithm() : "MGF1 with " + digestName(mgfHash));
+            }
+            catch (final RuntimeException e)
+            {
+                return "RSASSA-PSS with parameters that do not decode";
+            }
+        }
+        return new DefaultAlgorithmNameFinder().getAlgorithmName(oid) + " (" + oid + ")";
+    }
+
+    private static String digestName(final ASN1ObjectIdentifier oid)
+    {
+        return new DefaultAlgorithmNameFinder().getAlgorithmName(oid);
+    }
+
+    private static Reason weakSignature(final String name, final String algorithm)
+    {
+        return new Reason(SpdmReasons.CHAIN_SIGNATURE_ALGORITHM, name + " is signed with " + algorithm + ", which " +
+            "this verifier does not rely on (accepted: RSA PKCS#1 v1.5 or PSS and ECDSA with SHA-2 or SHA-3, " +
+            "Ed25519, Ed448)");
     }
 
     private static void checkCriticalExtensions(final String name, final X509CertificateHolder certificate,
@@ -259,7 +439,8 @@ final class SpdmCertificateChain
     {
         for (final Object oid : certificate.getCriticalExtensionOIDs())
         {
-            if (!KNOWN_EXTENSIONS.contains((ASN1ObjectIdentifier)oid))
+            if (!PROCESSED_EXTENSIONS.contains((ASN1ObjectIdentifier)oid) &&
+                !INFORMATIONAL_EXTENSIONS.contains((ASN1ObjectIdentifier)oid))
             {
                 reasons.add(new Reason(SpdmReasons.CHAIN_UNKNOWN_CRITICAL_EXTENSION, name +
                     " has the critical extension " + oid + ", which this verifier does not process"));
@@ -267,11 +448,21 @@ final class SpdmCertificateChain
         }
     }
 
-    /** @return whether {@code certificate}'s signature verifies with {@code issuer}'s key. */
+    /**
+     * @return whether {@code certificate}'s signature verifies with {@code issuer}'s key, with an algorithm this
+     * verifier relies on.
+     */
     static boolean signedBy(final X509CertificateHolder certificate, final X509CertificateHolder issuer)
     {
+        if (signatureAlgorithmProblem(certificate.getSignatureAlgorithm()) != null)
+        {
+            return false;
+        }
         try
         {
+            // An ECDSA signature and an RSA key are DER inside BIT STRINGs, parsed only now.
+            DerNesting.check(certificate.getSignature(), "the signature");
+            DerNesting.check(issuer.getSubjectPublicKeyInfo().getPublicKeyData().getBytes(), "the issuer's key");
             return certificate.isSignatureValid(verifierFor(issuer));
         }
         catch (final Exception e)

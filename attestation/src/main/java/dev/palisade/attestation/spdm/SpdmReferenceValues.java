@@ -22,18 +22,26 @@ import java.util.TreeMap;
  *   measurements:            # index -&gt; expected DMTFSpecMeasurementValue, hex
  *     1: "5f3c..."
  *     "2": "0x9a71..."
- *   tcb:                     # DICE TcbInfo expectations; each must match a TcbInfo in the chain
- *     - vendor: "NVIDIA"     # vendor and model select the TcbInfo (both optional)
+ *   tcb:                     # DICE TcbInfo expectations
+ *     - vendor: "NVIDIA"     # vendor and model select TcbInfos (both optional; neither selects every TcbInfo)
  *       model: "BlueField-3"
  *       version: "1.2.0"     # optional, exact
  *       svn_min: 3           # optional, svn &gt;= svn_min
- *       fwid: "ab12..."      # optional, one digest or a list; one of them must be among the TcbInfo's fwids
+ *       fwid: "ab12..."      # optional, one digest or a non-empty list; one of them must be among the TcbInfo's fwids
  * </pre>
- * Unknown keys are refused rather than ignored, so that a misspelt {@code svn_min} cannot silently drop a check.
+ * Every TcbInfo in the chain that an entry selects must satisfy it (a chain may carry several with the same vendor and
+ * model, and one that passes must not hide one that does not), and an entry that selects none fails.
+ * <p>
+ * Unknown keys are refused rather than ignored, so that a misspelt {@code svn_min} cannot silently drop a check; so
+ * are references that check nothing (no measurement and no tcb entry, which would affirm any device) and an empty
+ * {@code fwid} list (which would drop the FWID check).
  */
 public final class SpdmReferenceValues
 {
-    /** One TcbInfo expectation; null fields are not checked. */
+    /**
+     * One TcbInfo expectation: {@code vendor} and {@code model} select TcbInfos (null selects any), the other fields
+     * are checked on each selected one; null fields and an empty {@code fwids} are not checked.
+     */
     public record TcbReference(String vendor, String model, String version, BigInteger svnMin, List<byte[]> fwids)
     {
         public TcbReference
@@ -56,13 +64,22 @@ public final class SpdmReferenceValues
 
     private SpdmReferenceValues(final Map<Integer, byte[]> measurements, final List<TcbReference> tcb)
     {
+        if (measurements.isEmpty() && tcb.isEmpty())
+        {
+            throw new IllegalArgumentException("the reference values check nothing: give at least one measurement " +
+                "or tcb entry (references without any would affirm every device)");
+        }
         final Map<Integer, byte[]> copy = new TreeMap<>();
         measurements.forEach((index, value) -> copy.put(index, value.clone()));
         this.measurements = copy;
         this.tcb = List.copyOf(tcb);
     }
 
-    /** Reference values given in code: measurement index to expected value, and TcbInfo expectations. */
+    /**
+     * Reference values given in code: measurement index to expected value, and TcbInfo expectations.
+     *
+     * @throws IllegalArgumentException when an index is outside 1..254, or both are empty.
+     */
     public static SpdmReferenceValues of(final Map<Integer, byte[]> measurements, final List<TcbReference> tcb)
     {
         for (final Integer index : measurements.keySet())
@@ -162,6 +179,11 @@ public final class SpdmReferenceValues
         final Object fwid = map.get("fwid");
         if (fwid instanceof List<?> list)
         {
+            if (list.isEmpty())
+            {
+                throw new IllegalArgumentException(where + ".fwid is an empty list: give at least one digest, or " +
+                    "leave fwid out to not check FWIDs");
+            }
             for (int i = 0; i < list.size(); i++)
             {
                 fwids.add(hex(where + ".fwid[" + i + "]", list.get(i)));

@@ -63,8 +63,9 @@ public final class SpdmTranscript
             }
             if (exchanges.size() == MAX_EXCHANGES)
             {
-                throw new SpdmFormatException(SpdmReasons.TRAILING_BYTES, "GET_MEASUREMENTS", position,
-                    "more than " + MAX_EXCHANGES + " exchanges");
+                throw new SpdmFormatException(SpdmReasons.TOO_MANY_EXCHANGES, "GET_MEASUREMENTS", position,
+                    MAX_EXCHANGES + " unsigned exchanges and more bytes follow; a transcript holds at most " +
+                    MAX_EXCHANGES + " exchanges");
             }
         }
         if (position != bytes.length)

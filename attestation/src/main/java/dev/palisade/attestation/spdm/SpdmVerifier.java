@@ -1,5 +1,6 @@
 package dev.palisade.attestation.spdm;
 
+import dev.palisade.attestation.DerNesting;
 import dev.palisade.attestation.Reason;
 import dev.palisade.attestation.Status;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -35,6 +37,8 @@ import java.util.Set;
  *       algorithm taken from ALGORITHMS when the VCA is given, else inferred from the leaf key;</li>
  *   <li>the chain: signatures, validity at the validation time, CA rules, anchoring in a configured root;</li>
  *   <li>freshness: the signed request's nonce is the one the verifier issued;</li>
+ *   <li>the device's own DICE claims: no TcbInfo in the chain may say its layer is unconfigured, not secure, in
+ *       recovery or in debug (TCG DICE Attestation Architecture, OperationalFlags) unless explicitly allowed;</li>
  *   <li>reference values: measurement values by index, DICE TcbInfo vendor / model / version / svn / fwid.</li>
  * </ol>
  * It never throws on evidence: every failure becomes a reason in the {@link SpdmAppraisal}. Fail-closed defaults:
@@ -49,6 +53,7 @@ public final class SpdmVerifier
     private final byte[] vca;
     private final SpdmHashAlgorithm hash;
     private final SpdmAsymAlgorithm signatureAlgorithm;
+    private final Set<TcbFlag> allowedTcbFlags;
 
     private SpdmVerifier(final Builder builder)
     {
@@ -59,6 +64,7 @@ public final class SpdmVerifier
         this.vca = builder.vca == null ? null : builder.vca.clone();
         this.hash = builder.hash;
         this.signatureAlgorithm = builder.signatureAlgorithm;
+        this.allowedTcbFlags = builder.allowedTcbFlags.isEmpty() ? Set.of() : Set.copyOf(builder.allowedTcbFlags);
     }
 
     public static Builder builder()
@@ -76,6 +82,7 @@ public final class SpdmVerifier
         private byte[] vca;
         private SpdmHashAlgorithm hash;
         private SpdmAsymAlgorithm signatureAlgorithm;
+        private Set<TcbFlag> allowedTcbFlags = Set.of();
 
         private Builder()
         {
@@ -142,6 +149,19 @@ public final class SpdmVerifier
             return this;
         }
 
+        /**
+         * Weaker, explicit: accept DICE TcbInfos whose OperationalFlags include these, for a device known to run in
+         * that state (a lab board in debug mode, say). By default a TcbInfo anywhere in the chain with notConfigured,
+         * notSecure, recovery or debug set is {@link SpdmReasons#TCB_OPERATIONAL_FLAGS}, whatever the reference
+         * values: a lower layer in debug or recovery may have exposed the secrets every layer above derives its key
+         * from, the measurement-signing key included.
+         */
+        public Builder allowTcbFlags(final Set<TcbFlag> flags)
+        {
+            this.allowedTcbFlags = Set.copyOf(flags);
+            return this;
+        }
+
         public SpdmVerifier build()
         {
             return new SpdmVerifier(this);
@@ -166,10 +186,12 @@ public final class SpdmVerifier
         {
             DiceExtensions.read(i, ordered.get(i), tcbInfos, ueids, reasons);
         }
+        checkTcbFlags(tcbInfos, reasons);
 
         final SpdmVca parsedVca = parseVca(reasons);
         final AsymmetricKeyParameter leafKey = leafKey(ordered, reasons);
-        final List<SpdmAsymAlgorithm> algorithms = algorithms(leafKey, parsedVca, reasons);
+        final Candidates candidates = algorithms(ordered, leafKey, parsedVca, reasons);
+        final List<SpdmAsymAlgorithm> algorithms = candidates.algorithms();
         final SpdmHashAlgorithm hashAlgorithm = parsedVca != null ? parsedVca.hashAlgorithm() :
             hash != null ? hash : algorithms.isEmpty() ? null : algorithms.getFirst().defaultHash();
         final int signatureSize = algorithms.isEmpty() ? 0 : algorithms.getFirst().signatureSizeBytes();
@@ -208,7 +230,7 @@ public final class SpdmVerifier
                 responderNonce = signed.response().nonce();
                 opaque = signed.response().opaqueData();
                 checkNonce(nonce, reasons);
-                verifiedWith = checkSignature(transcript, signed, parsedVca, leafKey, algorithms, hashAlgorithm,
+                verifiedWith = checkSignature(transcript, signed, parsedVca, leafKey, candidates, hashAlgorithm,
                     reasons);
                 signatureValid = verifiedWith != null;
             }
@@ -247,6 +269,8 @@ public final class SpdmVerifier
         }
         try
         {
+            // An RSA key is DER inside the BIT STRING, parsed only now: bounded first (see DerNesting).
+            DerNesting.check(ordered.getFirst().getSubjectPublicKeyInfo().getPublicKeyData().getBytes(), "the key");
             return PublicKeyFactory.createKey(ordered.getFirst().getSubjectPublicKeyInfo());
         }
         catch (final IOException | RuntimeException e)
@@ -258,34 +282,44 @@ public final class SpdmVerifier
         }
     }
 
+    /**
+     * The algorithms to try, all with the same signature size, and when there are none, why the signature cannot be
+     * checked at all.
+     */
+    private record Candidates(List<SpdmAsymAlgorithm> algorithms, String unverifiableBecause)
+    {
+    }
+
     /** The algorithms to try, all with the same signature size: from ALGORITHMS, the configuration, or the key. */
-    private List<SpdmAsymAlgorithm> algorithms(final AsymmetricKeyParameter leafKey, final SpdmVca parsedVca,
-        final List<Reason> reasons)
+    private Candidates algorithms(final List<X509CertificateHolder> ordered, final AsymmetricKeyParameter leafKey,
+        final SpdmVca parsedVca, final List<Reason> reasons)
     {
         if (leafKey == null)
         {
-            return List.of();
+            return new Candidates(List.of(), ordered.isEmpty() ? "no certificate chain was given, so there is no " +
+                "leaf key" : "the leaf's public key does not decode");
         }
         final List<SpdmAsymAlgorithm> candidates = SpdmAsymAlgorithm.candidatesFor(leafKey);
         if (candidates.isEmpty())
         {
-            reasons.add(new Reason(SpdmReasons.LEAF_KEY_UNSUPPORTED, "the leaf key (" + leafKey.getClass()
-                .getSimpleName() + ") is not one SPDM signs with (RSA 2048/3072/4096, ECDSA P-256/P-384/P-521, " +
-                "Ed25519, Ed448)"));
-            return List.of();
+            final String problem = "the leaf key (" + leafKey.getClass().getSimpleName() + ") is not one SPDM signs " +
+                "with (RSA 2048/3072/4096, ECDSA P-256/P-384/P-521, Ed25519, Ed448)";
+            reasons.add(new Reason(SpdmReasons.LEAF_KEY_UNSUPPORTED, problem));
+            return new Candidates(List.of(), problem);
         }
         final SpdmAsymAlgorithm negotiated = parsedVca != null ? parsedVca.asymAlgorithm() : signatureAlgorithm;
         if (negotiated == null)
         {
-            return candidates;
+            return new Candidates(candidates, null);
         }
         if (!candidates.contains(negotiated))
         {
-            reasons.add(new Reason(SpdmReasons.LEAF_KEY_UNSUPPORTED, (parsedVca != null ? "ALGORITHMS selected " :
-                "the configured algorithm is ") + negotiated + " but the leaf key fits " + candidates));
-            return List.of();
+            final String problem = (parsedVca != null ? "ALGORITHMS in the VCA selected " :
+                "the configured algorithm is ") + negotiated + " but the leaf key fits " + candidates;
+            reasons.add(new Reason(SpdmReasons.LEAF_KEY_UNSUPPORTED, problem));
+            return new Candidates(List.of(), problem);
         }
-        return List.of(negotiated);
+        return new Candidates(List.of(negotiated), null);
     }
 
     /** Checks that hold between the fields of the messages (DSP0274 1.2, GET_MEASUREMENTS / MEASUREMENTS rules). */
@@ -301,6 +335,7 @@ public final class SpdmVerifier
         }
         final SpdmHashAlgorithm measurementHash = parsedVca == null ? null :
             SpdmHashAlgorithm.fromMeasurementHashAlgo(parsedVca.measurementHashAlgo());
+        final Map<Integer, Integer> indexOffsets = new HashMap<>();
         for (final SpdmTranscript.Exchange exchange : transcript.exchanges())
         {
             final GetMeasurementsRequest request = exchange.request();
@@ -325,6 +360,31 @@ public final class SpdmVerifier
                     "measurements changed while L1/L2 was being built (Param2 bits 5:4 = 01b)"));
             }
             checkBlocks(where, request.operation(), response, measurementHash, reasons);
+            checkRepeatedIndices(where, request.offset(), response, indexOffsets, reasons);
+        }
+    }
+
+    /**
+     * An index returned by two exchanges of one transcript: DSP0274 does not forbid asking twice, but the two values
+     * may differ (the device changed in between), and a reference value would then be compared with one of them
+     * chosen by position. Within one response a repeat is {@link SpdmReasons#MEASUREMENT_BLOCK_MALFORMED}.
+     */
+    private static void checkRepeatedIndices(final String where, final int requestOffset,
+        final MeasurementsResponse response, final Map<Integer, Integer> indexOffsets, final List<Reason> reasons)
+    {
+        final Set<Integer> inThisResponse = new HashSet<>();
+        for (final SpdmMeasurement block : response.blocks())
+        {
+            if (!inThisResponse.add(block.index()))
+            {
+                continue;
+            }
+            final Integer earlier = indexOffsets.putIfAbsent(block.index(), requestOffset);
+            if (earlier != null)
+            {
+                reasons.add(new Reason(SpdmReasons.MEASUREMENT_INDEX_REPEATED, where + ": measurement index " +
+                    block.index() + " was already returned by the exchange at byte " + earlier));
+            }
         }
     }
 
@@ -384,12 +444,14 @@ public final class SpdmVerifier
 
     private static SpdmAsymAlgorithm checkSignature(final SpdmTranscript transcript,
         final SpdmTranscript.Exchange signed, final SpdmVca parsedVca, final AsymmetricKeyParameter leafKey,
-        final List<SpdmAsymAlgorithm> algorithms, final SpdmHashAlgorithm hashAlgorithm, final List<Reason> reasons)
+        final Candidates candidates, final SpdmHashAlgorithm hashAlgorithm, final List<Reason> reasons)
     {
+        final List<SpdmAsymAlgorithm> algorithms = candidates.algorithms();
         if (leafKey == null || algorithms.isEmpty() || hashAlgorithm == null)
         {
-            reasons.add(new Reason(SpdmReasons.SIGNATURE_INVALID, "the signature cannot be checked: no usable leaf " +
-                "key (see the chain and leaf key reasons)"));
+            reasons.add(new Reason(SpdmReasons.SIGNATURE_UNVERIFIABLE, "the signature cannot be checked: " +
+                (candidates.unverifiableBecause() != null ? candidates.unverifiableBecause() :
+                "no hash algorithm is known for it")));
             return null;
         }
         final int version = transcript.version();
@@ -465,11 +527,17 @@ public final class SpdmVerifier
             "but is not in the response"));
     }
 
+    /**
+     * Every TcbInfo the reference selects (by vendor and model; a reference with neither selects all) must satisfy
+     * it: a chain can carry several TcbInfos with the same vendor and model (a layer that is a CA could issue a
+     * further certificate with a forged one), and one that passes must not hide one that fails. A reference that
+     * selects none fails too.
+     */
     private static void checkTcb(final SpdmReferenceValues.TcbReference reference, final List<DiceTcbInfo> tcbInfos,
         final List<Reason> reasons)
     {
-        final String name = "TcbInfo vendor=" + reference.vendor() + " model=" + reference.model();
-        Reason firstFailure = null;
+        final String name = reference.vendor() == null && reference.model() == null ? "TcbInfo (any vendor and " +
+            "model)" : "TcbInfo vendor=" + reference.vendor() + " model=" + reference.model();
         boolean selected = false;
         for (final DiceTcbInfo info : tcbInfos)
         {
@@ -479,18 +547,45 @@ public final class SpdmVerifier
                 continue;
             }
             selected = true;
-            final Reason failure = tcbFailure(name, reference, info);
-            if (failure == null)
+            final Reason failure = tcbFailure(name + " in certificate " + info.certIndex(), reference, info);
+            if (failure != null)
             {
-                return;
-            }
-            if (firstFailure == null)
-            {
-                firstFailure = failure;
+                reasons.add(failure);
             }
         }
-        reasons.add(selected ? firstFailure : new Reason(SpdmReasons.TCB_MISSING, "no " + name +
-            " is in the certificate chain"));
+        if (!selected)
+        {
+            reasons.add(new Reason(SpdmReasons.TCB_MISSING, "no " + name + " is in the certificate chain"));
+        }
+    }
+
+    /**
+     * TCG DICE Attestation Architecture, "OperationalFlags": a TcbInfo that reports its layer unconfigured, not
+     * secure, in recovery or in debug contraindicates, wherever it is in the chain and whether or not a reference
+     * value selects it, unless the flag is allowed. flagsMask (TcbInfo [10]) is not read, so a flag is taken as set
+     * whenever its bit is: stricter, never laxer, than honouring the mask.
+     */
+    private void checkTcbFlags(final List<DiceTcbInfo> tcbInfos, final List<Reason> reasons)
+    {
+        for (final DiceTcbInfo info : tcbInfos)
+        {
+            final List<String> refused = new ArrayList<>();
+            for (final String label : info.flags())
+            {
+                final TcbFlag flag = TcbFlag.ofLabel(label);
+                if (flag != null && !allowedTcbFlags.contains(flag))
+                {
+                    refused.add(label);
+                }
+            }
+            if (!refused.isEmpty())
+            {
+                reasons.add(new Reason(SpdmReasons.TCB_OPERATIONAL_FLAGS, "the " + info.source() + " of certificate " +
+                    info.certIndex() + " (vendor=" + info.vendor() + " model=" + info.model() + ") has " +
+                    "OperationalFlags " + String.join(", ", refused) + " set: that layer is not in a secure " +
+                    "production state (allowTcbFlags accepts a flag explicitly)"));
+            }
+        }
     }
 
     private static Reason tcbFailure(final String name, final SpdmReferenceValues.TcbReference reference,
@@ -614,6 +709,8 @@ public final class SpdmVerifier
                 }
                 try
                 {
+                    // Bouncy Castle parses a certificate recursively: bounded first (see DerNesting).
+                    DerNesting.check(object.getContent(), "the DER");
                     certificates.add(new X509CertificateHolder(object.getContent()));
                 }
                 catch (final IOException | RuntimeException e)

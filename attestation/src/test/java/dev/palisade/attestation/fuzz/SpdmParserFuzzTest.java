@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,16 +33,56 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The seeds are signed SPDM 1.1 and 1.2 transcripts (ECDSA P-384 / SHA-384, nonce 32 x 0x5A) for the chain in
  * {@code spdm-fuzz-chain.pem}, made by {@code SpdmFuzzSeeds} in the spdm test package; the chain's root anchors them,
  * valid 2024..2124.
+ * <p>
+ * {@link #verifyLeafCertificate} fuzzes the other untrusted input, the device's certificates: its seeds (in
+ * {@code SpdmParserFuzzTestInputs/verifyLeafCertificate}) are the chain's leaf, the leaf with a TcbInfo extension of
+ * 30,000 nested SEQUENCEs, and such DER on its own, which overflowed the stack before extension values and
+ * certificates were bounded ({@link dev.palisade.attestation.DerNesting}).
  */
 class SpdmParserFuzzTest
 {
     private static final List<X509CertificateHolder> CHAIN = chain();
     private static final byte[] NONCE = filled(32, 0x5A);
+    private static final byte[] SIGNED_V12 = resource("SpdmParserFuzzTestInputs/verifyTranscript/signed-all-v12");
     private static final SpdmVerifier VERIFIER = SpdmVerifier.builder()
         .roots(List.of(CHAIN.getLast()))
         .expectedNonce(NONCE)
         .validationTime(Instant.parse("2025-06-01T00:00:00Z"))
         .build();
+
+    /**
+     * Arbitrary bytes as the DER leaf certificate of the fuzz chain, given as PEM as the CLI reads it: reading fails
+     * with {@code pem_malformed} or gives a certificate, and verifying the signed 1.2 seed with it never throws (no
+     * StackOverflowError from nesting, in an extension or anywhere else). Only an authentic chain and signature can
+     * leave the result short of CONTRAINDICATED.
+     */
+    @FuzzTest(maxDuration = "60s")
+    void verifyLeafCertificate(final byte[] input)
+    {
+        final String pem = "-----BEGIN CERTIFICATE-----\n" +
+            Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(input) + "\n-----END CERTIFICATE-----\n";
+        final List<X509CertificateHolder> leaf;
+        try
+        {
+            leaf = SpdmVerifier.readPem(pem);
+        }
+        catch (final SpdmFormatException e)
+        {
+            assertEquals("pem_malformed", e.code());
+            return;
+        }
+        final SpdmAppraisal appraisal = VERIFIER.verify(SIGNED_V12, List.of(leaf.getFirst(), CHAIN.get(1),
+            CHAIN.get(2)));
+        assertNotNull(appraisal.toJson());
+        if (appraisal.status() != Status.CONTRAINDICATED)
+        {
+            assertTrue(appraisal.signatureValid() && appraisal.chainValid(), appraisal.reasons().toString());
+        }
+        else
+        {
+            assertFalse(appraisal.reasons().isEmpty());
+        }
+    }
 
     @FuzzTest(maxDuration = "60s")
     void verifyTranscript(final byte[] input)
@@ -92,17 +133,25 @@ class SpdmParserFuzzTest
 
     private static List<X509CertificateHolder> chain()
     {
-        try (InputStream in = SpdmParserFuzzTest.class.getResourceAsStream("spdm-fuzz-chain.pem"))
+        try
         {
-            return SpdmVerifier.readPem(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
-        }
-        catch (final IOException e)
-        {
-            throw new UncheckedIOException(e);
+            return SpdmVerifier.readPem(new String(resource("spdm-fuzz-chain.pem"), StandardCharsets.US_ASCII));
         }
         catch (final SpdmFormatException e)
         {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] resource(final String name)
+    {
+        try (InputStream in = SpdmParserFuzzTest.class.getResourceAsStream(name))
+        {
+            return in.readAllBytes();
+        }
+        catch (final IOException e)
+        {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -60,5 +60,18 @@ final class SpdmFuzzSeeds
             new byte[] {0x12, 0x7F, 0x05, 0x00}));
         Files.write(seeds.resolve("vca-v12"), SpdmTestResponder.vca(0x12, SpdmAsymAlgorithm.ECDSA_P384,
             SpdmHashAlgorithm.SHA_384));
+
+        // Leaf certificates for the fuzz chain: the real one, one whose TcbInfo nests SEQUENCEs far deeper than Bouncy
+        // Castle's recursive parser can take, and bare deep DER (no certificate at all).
+        final Path leaves = RESOURCES.resolve("SpdmParserFuzzTestInputs/verifyLeafCertificate");
+        Files.createDirectories(leaves);
+        Files.write(leaves.resolve("fuzz-chain-leaf"), device.leaf().getEncoded());
+        Files.write(leaves.resolve("deeply-nested-tcb-info"), SpdmTestResponder.reissueLeaf(device, builder ->
+            builder.addExtension(DiceExtensions.TCB_INFO, true, SpdmTestResponder.nestedSequences(DEEP)))
+            .getEncoded());
+        Files.write(leaves.resolve("deeply-nested-der"), SpdmTestResponder.nestedSequences(DEEP));
     }
+
+    /** Nesting levels of the deep seeds: ten thousand already overflow a default stack. */
+    static final int DEEP = 30_000;
 }

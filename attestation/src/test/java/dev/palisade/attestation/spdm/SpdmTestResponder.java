@@ -1,5 +1,6 @@
 package dev.palisade.attestation.spdm;
 
+import dev.palisade.attestation.DeepDer;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -43,6 +44,7 @@ import org.bouncycastle.crypto.signers.PSSSigner;
 import org.bouncycastle.crypto.signers.RSADigestSigner;
 import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
 import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.DefaultDigestAlgorithmIdentifierFinder;
 import org.bouncycastle.operator.bc.BcECContentSignerBuilder;
 
 import java.io.ByteArrayOutputStream;
@@ -59,9 +61,9 @@ import java.util.Map;
 
 /**
  * A test SPDM responder built on Bouncy Castle: it makes DICE-like certificate chains (root CA, device CA with a
- * MultiTcbInfo, alias leaf with TcbInfo and UEID) and GET_MEASUREMENTS / MEASUREMENTS exchanges signed the way DSP0274
- * says. The signing code is written from the spec text, not shared with the verifier, so that a misreading in one
- * shows up as a failing test rather than agreeing with itself.
+ * MultiTcbInfo, alias leaf with TcbInfo and UEID; {@link Variant}s change them) and GET_MEASUREMENTS / MEASUREMENTS
+ * exchanges signed the way DSP0274 says. The signing code is written from the spec text, not shared with the
+ * verifier, so that a misreading in one shows up as a failing test rather than agreeing with itself.
  */
 final class SpdmTestResponder
 {
@@ -79,9 +81,9 @@ final class SpdmTestResponder
 
     private static final Map<KeyKind, Device> DEVICES = new EnumMap<>(KeyKind.class);
 
-    /** A device: its chain and the leaf's private key. */
+    /** A device: its chain, the leaf's private key, and the device CA's (to issue other leaves). */
     record Device(X509CertificateHolder root, X509CertificateHolder intermediate, X509CertificateHolder leaf,
-        AsymmetricKeyParameter leafPrivate, KeyKind kind)
+        AsymmetricKeyParameter leafPrivate, KeyKind kind, AsymmetricKeyParameter intermediatePrivate)
     {
         List<X509CertificateHolder> chain()
         {
@@ -107,6 +109,43 @@ final class SpdmTestResponder
     static Device newDevice(final KeyKind kind, final String organisation, final Instant notBefore,
         final Instant notAfter)
     {
+        return newDevice(kind, organisation, notBefore, notAfter, Variant.STANDARD);
+    }
+
+    /** Adds to or replaces ({@link X509v3CertificateBuilder#replaceExtension}) a certificate's extensions. */
+    @FunctionalInterface
+    interface ExtensionChanges
+    {
+        void apply(X509v3CertificateBuilder builder) throws Exception;
+    }
+
+    /**
+     * How a test device differs from the standard one: the algorithm the device CA signs the leaf with, and changes
+     * to the leaf's and the device CA's extensions, made after the standard ones are added.
+     */
+    record Variant(ASN1ObjectIdentifier leafSignature, ExtensionChanges leaf, ExtensionChanges intermediate)
+    {
+        static final Variant STANDARD = new Variant(X9ObjectIdentifiers.ecdsa_with_SHA384, b -> { }, b -> { });
+
+        static Variant leaf(final ExtensionChanges leaf)
+        {
+            return new Variant(X9ObjectIdentifiers.ecdsa_with_SHA384, leaf, b -> { });
+        }
+
+        static Variant intermediate(final ExtensionChanges intermediate)
+        {
+            return new Variant(X9ObjectIdentifiers.ecdsa_with_SHA384, b -> { }, intermediate);
+        }
+    }
+
+    static Device newDevice(final KeyKind kind, final String organisation, final Variant variant)
+    {
+        return newDevice(kind, organisation, NOT_BEFORE, NOT_AFTER, variant);
+    }
+
+    static Device newDevice(final KeyKind kind, final String organisation, final Instant notBefore,
+        final Instant notAfter, final Variant variant)
+    {
         try
         {
             final AsymmetricCipherKeyPair rootKeys = ecKeys(SECObjectIdentifiers.secp384r1);
@@ -126,8 +165,9 @@ final class SpdmTestResponder
             intermediate.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
             intermediate.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign));
             intermediate.addExtension(DiceExtensions.MULTI_TCB_INFO, false, new DERSequence(new ASN1Encodable[] {
-                tcbInfo("Palisade", "DPU-ROM", "1.0.0", 1, 0, fwid(0x11)),
-                tcbInfo("Palisade", "DPU-FMC", "2.3.1", 5, 1, fwid(0x22))}));
+                tcbInfo("Palisade", "DPU-ROM", "1.0.0", 1, 0, fwid(0x11), NO_FLAGS),
+                tcbInfo("Palisade", "DPU-FMC", "2.3.1", 5, 1, fwid(0x22), NO_FLAGS)}));
+            variant.intermediate().apply(intermediate);
             final X509CertificateHolder intermediateCertificate =
                 intermediate.build(signer(rootKeys.getPrivate()));
 
@@ -135,10 +175,13 @@ final class SpdmTestResponder
             leaf.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             // TCG recommends marking TcbInfo critical: a relying party that cannot read it must not trust the key.
             leaf.addExtension(DiceExtensions.TCB_INFO, true, tcbInfo("Palisade", "DPU-RT", "3.1.4", 7, 2,
-                fwid(0x33)));
+                fwid(0x33), NOT_IMMUTABLE));
             leaf.addExtension(DiceExtensions.UEID, false, new DERSequence(new DEROctetString(ueid())));
-            final X509CertificateHolder leafCertificate = leaf.build(signer(intermediateKeys.getPrivate()));
-            return new Device(rootCertificate, intermediateCertificate, leafCertificate, leafKeys.getPrivate(), kind);
+            variant.leaf().apply(leaf);
+            final X509CertificateHolder leafCertificate =
+                leaf.build(signer(intermediateKeys.getPrivate(), variant.leafSignature()));
+            return new Device(rootCertificate, intermediateCertificate, leafCertificate, leafKeys.getPrivate(), kind,
+                intermediateKeys.getPrivate());
         }
         catch (final Exception e)
         {
@@ -163,6 +206,32 @@ final class SpdmTestResponder
         }
     }
 
+    /**
+     * A certificate with the leaf's names and key but other extensions, issued by the device CA: {@code extensions}
+     * starts from an empty set.
+     */
+    static X509CertificateHolder reissueLeaf(final Device device, final ExtensionChanges extensions)
+    {
+        try
+        {
+            final X509v3CertificateBuilder builder = new X509v3CertificateBuilder(device.leaf().getIssuer(),
+                new BigInteger(64, RANDOM).add(BigInteger.ONE), Date.from(NOT_BEFORE), Date.from(NOT_AFTER),
+                device.leaf().getSubject(), device.leaf().getSubjectPublicKeyInfo());
+            extensions.apply(builder);
+            return builder.build(signer(device.intermediatePrivate()));
+        }
+        catch (final Exception e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Deeply nested DER: see {@link DeepDer#nestedSequences}. */
+    static byte[] nestedSequences(final int depth)
+    {
+        return DeepDer.nestedSequences(depth);
+    }
+
     static byte[] ueid()
     {
         final byte[] ueid = new byte[17];
@@ -182,9 +251,17 @@ final class SpdmTestResponder
         return new DERSequence(new ASN1Encodable[] {NISTObjectIdentifiers.id_sha384, new DEROctetString(digest)});
     }
 
+    /**
+     * OperationalFlags as a 32-bit DER BIT STRING (bit 0 is the most significant bit of the first byte): none set,
+     * notImmutable (bit 7: a mutable firmware layer, which only describes it), and debug (bit 3).
+     */
+    static final byte[] NO_FLAGS = {0, 0, 0, 0};
+    static final byte[] NOT_IMMUTABLE = {0x01, 0, 0, 0};
+    static final byte[] DEBUG = {0x10, 0, 0, 0};
+
     /** DiceTcbInfo with IMPLICIT context tags [0]..[9] (TCG DICE Attestation Architecture). */
     static DERSequence tcbInfo(final String vendor, final String model, final String version, final int svn,
-        final int layer, final DERSequence fwid)
+        final int layer, final DERSequence fwid, final byte[] flags)
     {
         return new DERSequence(new ASN1Encodable[] {
             new DERTaggedObject(false, 0, new DERUTF8String(vendor)),
@@ -194,8 +271,7 @@ final class SpdmTestResponder
             new DERTaggedObject(false, 4, new ASN1Integer(layer)),
             new DERTaggedObject(false, 5, new ASN1Integer(0)),
             new DERTaggedObject(false, 6, new DERSequence(fwid)),
-            // OperationalFlags: bit 3 (debug) set; bit 0 is the most significant bit of the first byte.
-            new DERTaggedObject(false, 7, new DERBitString(new byte[] {0x10, 0, 0, 0})),
+            new DERTaggedObject(false, 7, new DERBitString(flags)),
             new DERTaggedObject(false, 8, new DEROctetString(new byte[] {(byte)0xCA, (byte)0xFE})),
             new DERTaggedObject(false, 9, new DEROctetString("runtime".getBytes(StandardCharsets.US_ASCII)))});
     }
@@ -210,8 +286,16 @@ final class SpdmTestResponder
 
     private static ContentSigner signer(final AsymmetricKeyParameter caPrivate) throws Exception
     {
-        return new BcECContentSignerBuilder(new AlgorithmIdentifier(X9ObjectIdentifiers.ecdsa_with_SHA384),
-            new AlgorithmIdentifier(NISTObjectIdentifiers.id_sha384)).build(caPrivate);
+        return signer(caPrivate, X9ObjectIdentifiers.ecdsa_with_SHA384);
+    }
+
+    /** An ECDSA signer for {@code algorithm} (ecdsa-with-SHA384, or ecdsa-with-SHA1 to test its refusal). */
+    private static ContentSigner signer(final AsymmetricKeyParameter caPrivate, final ASN1ObjectIdentifier algorithm)
+        throws Exception
+    {
+        final AlgorithmIdentifier signature = new AlgorithmIdentifier(algorithm);
+        return new BcECContentSignerBuilder(signature, new DefaultDigestAlgorithmIdentifierFinder().find(signature))
+            .build(caPrivate);
     }
 
     static AsymmetricCipherKeyPair keys(final KeyKind kind)

@@ -112,6 +112,83 @@ class SpdmVerifierTest
             .verify(vector.transcript(), vector.device().chain());
         assertTrue(appraisal.hasReason(SpdmReasons.LEAF_KEY_UNSUPPORTED), appraisal.reasons().toString());
         assertEquals(Status.CONTRAINDICATED, appraisal.status());
+        // The signature was never checked, so it is not called invalid: the reason says why it could not be.
+        assertEquals(List.of(SpdmReasons.LEAF_KEY_UNSUPPORTED, SpdmReasons.SIGNATURE_UNVERIFIABLE), codes(appraisal));
+        assertTrue(appraisal.reasons().get(1).message().contains("ALGORITHMS in the VCA selected ECDSA_P384"),
+            appraisal.reasons().toString());
+    }
+
+    @Test
+    void aSignatureThatCannotBeCheckedSaysWhy()
+    {
+        final Vector vector = SpdmTestResponder.vector(KeyKind.P256, SpdmAsymAlgorithm.ECDSA_P256, 0x12, false);
+        final SpdmAppraisal configured = vector.verifier().signatureAlgorithm(SpdmAsymAlgorithm.RSASSA_3072).build()
+            .verify(vector.transcript(), vector.device().chain());
+        assertEquals(List.of(SpdmReasons.LEAF_KEY_UNSUPPORTED, SpdmReasons.SIGNATURE_UNVERIFIABLE), codes(configured));
+        assertTrue(configured.reasons().get(1).message().contains("the configured algorithm is RSASSA_3072"),
+            configured.reasons().toString());
+
+        final SpdmAppraisal noChain = vector.verifier().build().verify(vector.transcript(), List.of());
+        assertEquals(List.of(SpdmReasons.CHAIN_EMPTY, SpdmReasons.SIGNATURE_UNVERIFIABLE), codes(noChain));
+        assertTrue(noChain.reasons().get(1).message().contains("no certificate chain was given"),
+            noChain.reasons().toString());
+    }
+
+    @Test
+    void moreExchangesThanTheBoundHaveTheirOwnReason() throws SpdmFormatException
+    {
+        final byte[] count = concat(SpdmTestResponder.request(0x12, false, 0x00, null, 0),
+            SpdmTestResponder.response(0x12, 3, 0, List.of(), SpdmTestResponder.RESPONDER_NONCE, new byte[0]));
+        final byte[] signed = concat(SpdmTestResponder.request(0x12, true, 0x02, NONCE, 0),
+            SpdmTestResponder.response(0x12, 0, 0, List.of(SpdmTestResponder.block(2, 0x01, SpdmTestResponder.VALUE_2)),
+                SpdmTestResponder.RESPONDER_NONCE, new byte[0]), new byte[96]);
+        // At the bound: 255 unsigned exchanges and the signed one.
+        final byte[] atBound = concat(repeat(count, SpdmTranscript.MAX_EXCHANGES - 1), signed);
+        assertEquals(SpdmTranscript.MAX_EXCHANGES, SpdmTranscript.parse(atBound, 96).exchanges().size());
+
+        final byte[] over = concat(repeat(count, SpdmTranscript.MAX_EXCHANGES), signed);
+        final SpdmFormatException e = assertThrows(SpdmFormatException.class, () -> SpdmTranscript.parse(over, 96));
+        assertEquals(SpdmReasons.TOO_MANY_EXCHANGES, e.code());
+        final Vector vector = SpdmTestResponder.vector(KeyKind.P384, SpdmAsymAlgorithm.ECDSA_P384, 0x12, false);
+        final SpdmAppraisal appraisal = vector.verifier().build().verify(over, vector.device().chain());
+        assertEquals(List.of(SpdmReasons.TOO_MANY_EXCHANGES), codes(appraisal));
+        assertEquals(Status.CONTRAINDICATED, appraisal.status());
+    }
+
+    private static byte[] repeat(final byte[] part, final int times)
+    {
+        final byte[][] parts = new byte[times][];
+        Arrays.fill(parts, part);
+        return concat(parts);
+    }
+
+    @Test
+    void anIndexReturnedByTwoExchangesIsRejected()
+    {
+        // Index 1 unsigned with its reference value, then all indices signed with another value of index 1: the
+        // signature covers both, and comparing the reference with the first one alone would affirm.
+        final Device device = SpdmTestResponder.device(KeyKind.P384);
+        final byte[] firstRequest = SpdmTestResponder.request(0x12, false, 0x01, null, 0);
+        final byte[] firstResponse = SpdmTestResponder.response(0x12, 0, 0,
+            List.of(SpdmTestResponder.block(1, 0x00, SpdmTestResponder.VALUE_1)),
+            SpdmTestResponder.RESPONDER_NONCE, new byte[0]);
+        final byte[] signedRequest = SpdmTestResponder.request(0x12, true, 0xFF, NONCE, 0);
+        final byte[] signedResponse = SpdmTestResponder.response(0x12, 0, 0,
+            List.of(SpdmTestResponder.block(1, 0x00, SpdmTestResponder.filled(48, 0xEE)),
+                SpdmTestResponder.block(2, 0x01, SpdmTestResponder.VALUE_2),
+                SpdmTestResponder.block(3, 0x82, SpdmTestResponder.VALUE_3)),
+            SpdmTestResponder.RESPONDER_NONCE, new byte[0]);
+        final byte[] l1l2 = concat(firstRequest, firstResponse, signedRequest, signedResponse);
+        final byte[] transcript = concat(l1l2, SpdmTestResponder.sign(SpdmAsymAlgorithm.ECDSA_P384,
+            SpdmHashAlgorithm.SHA_384, device.leafPrivate(), 0x12, l1l2));
+        final SpdmAppraisal appraisal = SpdmVerifier.builder().roots(List.of(device.root())).expectedNonce(NONCE)
+            .validationTime(VALIDATION_TIME).referenceValues(SpdmTestResponder.references()).build()
+            .verify(transcript, device.chain());
+        assertTrue(appraisal.signatureValid(), appraisal.reasons().toString());
+        assertEquals(List.of(SpdmReasons.MEASUREMENT_INDEX_REPEATED), codes(appraisal));
+        assertTrue(appraisal.reasons().stream().anyMatch(r -> r.message().contains("measurement index 1 was " +
+            "already returned by the exchange at byte 0")), appraisal.reasons().toString());
+        assertEquals(Status.CONTRAINDICATED, appraisal.status());
     }
 
     @Test
@@ -319,7 +396,8 @@ class SpdmVerifierTest
 
         final SpdmAppraisal empty = verifier.verify(vector.transcript(), List.of());
         assertTrue(empty.hasReason(SpdmReasons.CHAIN_EMPTY));
-        assertTrue(empty.hasReason(SpdmReasons.SIGNATURE_INVALID), "no key, no signature");
+        assertTrue(empty.hasReason(SpdmReasons.SIGNATURE_UNVERIFIABLE), "no key, no signature");
+        assertFalse(empty.hasReason(SpdmReasons.SIGNATURE_INVALID), "not checked is not invalid");
 
         // Without the root in the chain, the configured root still anchors the intermediate.
         final SpdmAppraisal withoutRoot = verifier.verify(vector.transcript(),
@@ -488,7 +566,7 @@ class SpdmVerifierTest
         assertEquals(7, leaf.svn().intValue());
         assertEquals(2, leaf.layer().intValue());
         assertEquals(0, leaf.index().intValue());
-        assertEquals(List.of("debug"), leaf.flags());
+        assertEquals(List.of("notImmutable"), leaf.flags());
         assertEquals("2.16.840.1.101.3.4.2.2", leaf.fwids().getFirst().hashAlgorithm());
         assertArrayEquals(SpdmTestResponder.filled(48, 0x33), leaf.fwids().getFirst().digest());
         assertArrayEquals(new byte[] {(byte)0xCA, (byte)0xFE}, leaf.vendorInfo());

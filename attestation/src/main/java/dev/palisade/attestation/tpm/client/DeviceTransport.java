@@ -10,6 +10,12 @@ import java.nio.file.Path;
  * sessions out for each process, so the TPM's few object slots are not shared with other users) or {@code /dev/tpm0}
  * (the raw device, one user at a time). The kernel takes a whole command in one write and returns the whole response
  * to the next read (Linux drivers/char/tpm/tpm-dev-common.c).
+ * <p>
+ * There is no timeout here: {@link #transact} blocks in write and read until the kernel answers, and a blocked read
+ * on a character device cannot be interrupted from Java. The bound is the driver's: it waits for each command at most
+ * the TPM's command duration (TPM 2.0 Part 1 and the PC Client Platform TPM Profile timeouts, which the driver
+ * applies per command code; minutes at worst for key generation) and then fails the call with an error. A caller that
+ * needs a shorter deadline runs the call on a thread it can abandon.
  */
 public final class DeviceTransport implements TpmTransport
 {
@@ -20,8 +26,20 @@ public final class DeviceTransport implements TpmTransport
     private final Path path;
     private final int maxResponseBytes;
 
+    /**
+     * Opens {@code path}.
+     *
+     * @param maxResponseBytes the largest response accepted, at least a header's 10 bytes
+     *                         ({@link #DEFAULT_MAX_RESPONSE_BYTES} unless the TPM is known to send more).
+     * @throws IllegalArgumentException when {@code maxResponseBytes} is below 10.
+     */
     public DeviceTransport(final Path path, final int maxResponseBytes) throws IOException
     {
+        if (maxResponseBytes < HEADER_BYTES)
+        {
+            throw new IllegalArgumentException("maxResponseBytes is " + maxResponseBytes + ": a TPM response is at " +
+                "least its " + HEADER_BYTES + "-byte header, so the bound must be " + HEADER_BYTES + " or more");
+        }
         if (!Files.exists(path))
         {
             throw new IOException(path + " does not exist: no TPM device (is the tpm_tis/tpm_crb driver loaded?)");

@@ -37,7 +37,8 @@ public final class SocketTransport implements TpmTransport
     {
         if (maxResponseBytes < HEADER_BYTES)
         {
-            throw new IllegalArgumentException("maxResponseBytes " + maxResponseBytes + " < 10");
+            throw new IllegalArgumentException("maxResponseBytes is " + maxResponseBytes + ": a TPM response is at " +
+                "least its " + HEADER_BYTES + "-byte header, so the bound must be " + HEADER_BYTES + " or more");
         }
         this.peer = host + ":" + port;
         this.maxResponseBytes = maxResponseBytes;

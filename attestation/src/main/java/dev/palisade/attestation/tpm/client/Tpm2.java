@@ -24,8 +24,12 @@ import java.util.TreeSet;
  * <p>
  * Authorization uses empty passwords (TPM_RS_PW) and, for EKs made from the TCG templates, a policy session satisfied
  * by TPM2_PolicySecret(TPM_RH_ENDORSEMENT), as {@code tpm2_createak} does. Policy sessions are started per command
- * without continueSession, so the TPM flushes them itself; on a failure they are flushed here. Transient objects are
- * the caller's to flush ({@link #flushContext}): without a resource manager a TPM has few slots (swtpm: 3).
+ * without continueSession, so the TPM flushes them itself once it answers success; when the command fails (an error
+ * code, a transport failure, or a response whose header does not frame it) they are flushed here, best effort.
+ * Transient objects a method returns are the caller's to flush ({@link #flushContext}): without a resource manager a
+ * TPM has few slots (swtpm: 3). An object the TPM created for a method that then fails (the response after success
+ * is malformed, or its Name does not match) is flushed before the method throws, best effort: if the transport is
+ * gone, so is the way to flush it.
  * <p>
  * One command at a time: methods are synchronized, since a policy session and the command it authorizes must not be
  * interleaved with another caller's.
@@ -726,7 +730,8 @@ public final class Tpm2 implements AutoCloseable
     /**
      * Marshals a command (Part 1 section 18: header, handles, authorization area, parameters), sends it, and decodes
      * the response: header, handles, then (with sessions) parameterSize, the parameters and one TPMS_AUTH_RESPONSE per
-     * session. Policy sessions of a failed command are flushed.
+     * session. Policy sessions of a failed command are flushed, and so are the handles of a successful response that
+     * then does not decode.
      */
     private <T> T execute(final int commandCode, final int[] handles, final Auth[] auths, final byte[] parameters,
         final int responseHandles, final Decoder<T> decoder) throws IOException
@@ -749,41 +754,54 @@ public final class Tpm2 implements AutoCloseable
         final int tag = auths.length > 0 ? Commands.ST_SESSIONS : Commands.ST_NO_SESSIONS;
         final byte[] command = new TpmWriter().u16(tag).u32(TpmTransport.HEADER_BYTES + body.size()).u32(commandCode)
             .bytes(body.toByteArray()).toByteArray();
-        byte[] response = transport.transact(command);
-        for (int attempt = 1; attempt < MAX_ATTEMPTS && isRetryable(response); attempt++)
-        {
-            pause(attempt);
-            response = transport.transact(command);
-        }
+        final byte[] response;
+        final int responseTag;
+        final int rc;
+        final TpmReader in;
         try
         {
-            final TpmReader in = new TpmReader(response);
-            final int responseTag = in.u16("tag");
+            response = transact(command);
+            in = new TpmReader(response);
+            responseTag = in.u16("tag");
             final long size = Integer.toUnsignedLong(in.u32("responseSize"));
-            final int rc = in.u32("responseCode");
+            rc = in.u32("responseCode");
             if (size != response.length)
             {
                 throw new TpmFormatException("responseSize", 2, size + " but " + response.length + " bytes arrived");
             }
-            if (rc != 0)
+        }
+        catch (final TpmFormatException e)
+        {
+            // Whether the TPM ran the command is unknown, so its sessions may still be loaded.
+            flushSessions(auths);
+            throw new IOException("malformed " + Commands.name(commandCode) + " response: " + e.getMessage(), e);
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            flushSessions(auths);
+            throw e;
+        }
+        if (rc != 0)
+        {
+            flushSessions(auths);
+            throw new TpmException(commandCode, rc);
+        }
+        // Success: the TPM has flushed the sessions (continueSession clear) and may have created objects or sessions,
+        // whose handles come first. If anything after them does not decode, they are flushed before this throws,
+        // since the caller never learns them.
+        final int[] outHandles = new int[responseHandles];
+        int handlesRead = 0;
+        boolean decoded = false;
+        try
+        {
+            for (int i = 0; i < responseHandles; i++)
             {
-                for (final Auth auth : auths)
-                {
-                    if (auth.session() != 0)
-                    {
-                        flushQuietly(auth.session());
-                    }
-                }
-                throw new TpmException(commandCode, rc);
+                outHandles[i] = in.u32("handle[" + i + "]");
+                handlesRead++;
             }
             if (responseTag != tag)
             {
                 throw new TpmFormatException("tag", 0, String.format("0x%04x, expected 0x%04x", responseTag, tag));
-            }
-            final int[] outHandles = new int[responseHandles];
-            for (int i = 0; i < responseHandles; i++)
-            {
-                outHandles[i] = in.u32("handle[" + i + "]");
             }
             final TpmReader parameterArea;
             if (auths.length > 0)
@@ -809,11 +827,46 @@ public final class Tpm2 implements AutoCloseable
             in.expectEnd("response");
             final T out = decoder.decode(outHandles, parameterArea);
             parameterArea.expectEnd(Commands.name(commandCode) + " response parameters");
+            decoded = true;
             return out;
         }
         catch (final TpmFormatException e)
         {
             throw new IOException("malformed " + Commands.name(commandCode) + " response: " + e.getMessage(), e);
+        }
+        finally
+        {
+            if (!decoded)
+            {
+                for (int i = 0; i < handlesRead; i++)
+                {
+                    flushQuietly(outHandles[i]);
+                }
+            }
+        }
+    }
+
+    /** Sends {@code command}, again while the TPM answers "retry" (at most {@link #MAX_ATTEMPTS} times). */
+    private byte[] transact(final byte[] command) throws IOException
+    {
+        byte[] response = transport.transact(command);
+        for (int attempt = 1; attempt < MAX_ATTEMPTS && isRetryable(response); attempt++)
+        {
+            pause(attempt);
+            response = transport.transact(command);
+        }
+        return response;
+    }
+
+    /** Flushes the policy sessions of a command that did not succeed, ignoring those already gone. */
+    private void flushSessions(final Auth[] auths)
+    {
+        for (final Auth auth : auths)
+        {
+            if (auth.session() != 0)
+            {
+                flushQuietly(auth.session());
+            }
         }
     }
 }

@@ -18,10 +18,14 @@ public interface TpmTransport extends AutoCloseable
     int DEFAULT_MAX_RESPONSE_BYTES = 4096;
 
     /**
-     * Sends {@code command} and returns the TPM's response.
+     * Sends {@code command} and returns the TPM's response. How long it may wait is the transport's: a socket
+     * transport gives up after its timeout ({@link SocketTransport}); a kernel device has none of its own and waits
+     * as long as the driver does, which bounds each command by the TPM's command durations ({@link
+     * DeviceTransport}).
      *
-     * @throws IOException when the TPM cannot be reached, times out, or answers with a header that does not frame a
-     *                     response (a size below 10 or above the transport's bound).
+     * @throws IOException when the TPM cannot be reached, times out (where the transport has a timeout), or answers
+     *                     with a header that does not frame a response (a size below 10 or above the transport's
+     *                     bound).
      */
     byte[] transact(byte[] command) throws IOException;
 

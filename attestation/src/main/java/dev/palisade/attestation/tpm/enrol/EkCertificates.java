@@ -1,5 +1,6 @@
 package dev.palisade.attestation.tpm.enrol;
 
+import dev.palisade.attestation.DerNesting;
 import dev.palisade.attestation.Reason;
 import dev.palisade.attestation.tpm.TpmFormatException;
 import dev.palisade.attestation.tpm.TpmPublic;
@@ -136,7 +137,8 @@ public final class EkCertificates
      * {@code ek_cert_not_yet_valid}, {@code ek_cert_expired}, {@code ek_cert_issuer_unknown} (no configured CA has
      * the issuer's name), {@code ek_cert_signature_invalid} (a CA has the name but did not sign it), {@code
      * ca_cert_not_yet_valid}, {@code ca_cert_expired}, {@code ca_cert_not_ca} (an issuer without basicConstraints
-     * cA or keyCertSign), {@code ek_cert_chain_too_long}.
+     * cA or keyCertSign), {@code ek_cert_chain_too_long}, {@code ek_cert_chain_loop} (the configured intermediates
+     * lead back to one already in the chain without reaching a root).
      */
     public Result verify(final byte[] certificateDer, final TpmPublic ek, final Instant at)
     {
@@ -144,6 +146,8 @@ public final class EkCertificates
         final X509CertificateHolder certificate;
         try
         {
+            // Bouncy Castle parses a certificate recursively: bounded first, or deep nesting overflows the stack.
+            DerNesting.check(certificateDer, "the DER");
             certificate = new X509CertificateHolder(certificateDer);
         }
         catch (final IOException | RuntimeException e)
@@ -170,9 +174,20 @@ public final class EkCertificates
                 chain.add(root);
                 break;
             }
-            final X509CertificateHolder intermediate = issuerAmong(intermediates, current);
-            if (intermediate == null || chain.contains(intermediate))
+            final X509CertificateHolder intermediate = issuerAmong(unused(intermediates, chain), current);
+            if (intermediate == null)
             {
+                final X509CertificateHolder looped = issuerAmong(unused(chain, List.of(certificate)), current);
+                if (looped != null)
+                {
+                    // A self-signed intermediate, or two that certify each other: each signature holds, but the
+                    // path goes round without reaching a configured root.
+                    reasons.add(new Reason("ek_cert_chain_loop", (looped == current ? describe(current,
+                        certificate) + " is self-signed but not a configured root" : describe(current, certificate) +
+                        " was issued by CA " + looped.getSubject() + ", which is already in the chain") +
+                        ": the configured intermediates loop without reaching a configured root"));
+                    break;
+                }
                 final boolean named = hasSubject(roots, current) || hasSubject(intermediates, current);
                 reasons.add(named
                     ? new Reason("ek_cert_signature_invalid", "no configured CA named " + current.getIssuer() +
@@ -211,6 +226,7 @@ public final class EkCertificates
         final AsymmetricKeyParameter certifiedKey;
         try
         {
+            DerNesting.check(certificate.getSubjectPublicKeyInfo().getPublicKeyData().getBytes(), "the key");
             // PublicKeyFactory also reads the id-RSAES-OAEP algorithm identifier some EK certificates use.
             certifiedKey = PublicKeyFactory.createKey(certificate.getSubjectPublicKeyInfo());
         }
@@ -269,6 +285,15 @@ public final class EkCertificates
         }
     }
 
+    /** @return {@code candidates} without those in {@code used}. */
+    private static List<X509CertificateHolder> unused(final List<X509CertificateHolder> candidates,
+        final List<X509CertificateHolder> used)
+    {
+        final List<X509CertificateHolder> out = new ArrayList<>(candidates);
+        out.removeAll(used);
+        return out;
+    }
+
     /** @return the candidate whose subject is {@code certificate}'s issuer and whose key verifies its signature. */
     private static X509CertificateHolder issuerAmong(final List<X509CertificateHolder> candidates,
         final X509CertificateHolder certificate)
@@ -294,6 +319,9 @@ public final class EkCertificates
     {
         try
         {
+            // An ECDSA signature and an RSA key are DER inside BIT STRINGs, parsed only now: bounded first.
+            DerNesting.check(certificate.getSignature(), "the signature");
+            DerNesting.check(issuer.getSubjectPublicKeyInfo().getPublicKeyData().getBytes(), "the issuer's key");
             final ASN1ObjectIdentifier keyAlgorithm = issuer.getSubjectPublicKeyInfo().getAlgorithm().getAlgorithm();
             final ContentVerifierProvider verifier;
             if (keyAlgorithm.equals(PKCSObjectIdentifiers.rsaEncryption) ||

@@ -143,8 +143,11 @@ public final class Enrolment
          * <p>
          * Reason codes: {@code ak_malformed}, {@code ak_not_restricted_signing} (the TPM would sign any digest with
          * it, so its quotes prove nothing), {@code ak_not_fixed} (fixedTPM and fixedParent: it could be a copy
-         * outside this TPM), {@code ak_not_tpm_generated} (sensitiveDataOrigin), {@code ek_malformed}, {@code
-         * ek_not_storage_key}, {@code ek_cert_missing}, {@code too_many_pending}, and those of {@link EkCertificates}.
+         * outside this TPM), {@code ak_not_tpm_generated} (sensitiveDataOrigin), {@code ak_name_alg_too_weak} (a
+         * nameAlg below SHA-256), {@code ak_key_too_small}, {@code ek_malformed}, {@code ek_not_storage_key}, {@code
+         * ek_key_too_small} (RSA below 2048 bits, ECC below P-256), {@code ek_cannot_protect_credential} (the EK's
+         * key cannot encrypt the credential seed), {@code ek_cert_missing}, {@code too_many_pending}, and those of
+         * {@link EkCertificates}.
          *
          * @param ekCertificateDer the EK certificate from the TPM's NV, or null.
          */
@@ -188,7 +191,18 @@ public final class Enrolment
             final byte[] akName = ak.name();
             final byte[] secret = new byte[TpmAlgorithm.digestSize(ek.nameAlg())];
             random.nextBytes(secret);
-            final MakeCredential.Credential credential = MakeCredential.make(ek, akName, secret, random);
+            final MakeCredential.Credential credential;
+            try
+            {
+                credential = MakeCredential.make(ek, akName, secret, random);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                // The checks above should leave nothing MakeCredential refuses; if they do not, the attester's keys
+                // are still refused, never an exception out of the verifier.
+                Arrays.fill(secret, (byte)0);
+                return new Refused(List.of(new Reason("ek_cannot_protect_credential", e.getMessage())));
+            }
             final byte[] idBytes = new byte[16];
             random.nextBytes(idBytes);
             final String id = HexFormat.of().formatHex(idBytes);
@@ -265,6 +279,35 @@ public final class Enrolment
                 reasons.add(new Reason("ak_not_tpm_generated", "the AK lacks sensitiveDataOrigin: its private key " +
                     "was imported, not generated in the TPM"));
             }
+            // TPM 2.0 Part 1 section 16 "Names": the credential is bound to the AK's Name, a nameAlg digest of its
+            // public area, and that digest is all that ties the activation to the attributes checked above. SHA-1
+            // is no longer collision resistant; tpm2_createak and the TCG templates use SHA-256.
+            if (TpmAlgorithm.digestSize(ak.nameAlg()) < TpmAlgorithm.digestSize(TpmAlgorithm.SHA256))
+            {
+                reasons.add(new Reason("ak_name_alg_too_weak", "the AK's nameAlg is " +
+                    TpmAlgorithm.hashName(ak.nameAlg()) + ": its Name, which the credential is bound to, must be " +
+                    "SHA-256 or stronger"));
+            }
+            final String small = keyTooSmall(ak);
+            if (small != null)
+            {
+                reasons.add(new Reason("ak_key_too_small", "the AK is " + small));
+            }
+        }
+
+        /**
+         * @return null when the key is at least RSA-2048 or a 256-bit curve, else what it is. RSA below 2048 bits
+         * is breakable and too short for OAEP of a SHA-384/512 seed (RFC 8017 section 7.1.1); P-192 and P-224 give
+         * less than 128-bit security (NIST SP 800-57 Part 1, Table 2).
+         */
+        private static String keyTooSmall(final TpmPublic key)
+        {
+            return switch (key.parameters())
+            {
+                case TpmPublic.Rsa rsa -> rsa.keyBits() < 2048 ? "RSA-" + rsa.keyBits() + ", below RSA-2048" : null;
+                case TpmPublic.Ecc ecc -> ecc.curveId() == TpmPublic.NIST_P192 || ecc.curveId() == TpmPublic.NIST_P224 ?
+                    String.format("on curve 0x%04x, below P-256", ecc.curveId()) : null;
+            };
         }
 
         private static void checkEk(final TpmPublic ek, final List<Reason> reasons)
@@ -277,6 +320,12 @@ public final class Enrolment
             {
                 reasons.add(new Reason("ek_malformed", "the EK public area holds no usable key: " + e.getMessage()));
                 return;
+            }
+            final String small = keyTooSmall(ek);
+            if (small != null)
+            {
+                reasons.add(new Reason("ek_key_too_small", "the EK is " + small + ": the TCG EK templates are " +
+                    "RSA-2048 and up or P-256 and up"));
             }
             final TpmPublic.Symmetric symmetric = ek.parameters().symmetric();
             if (!ek.isRestrictedDecryptionKey() || !ek.has(TpmPublic.FIXED_TPM) ||

@@ -7,6 +7,7 @@ import dev.palisade.attestation.tpm.TpmReader;
 import dev.palisade.attestation.tpm.TpmWriter;
 import org.bouncycastle.crypto.AsymmetricBlockCipher;
 import org.bouncycastle.crypto.InvalidCipherTextException;
+import org.bouncycastle.crypto.RuntimeCryptoException;
 import org.bouncycastle.crypto.StreamCipher;
 import org.bouncycastle.crypto.encodings.OAEPEncoding;
 import org.bouncycastle.crypto.engines.AESEngine;
@@ -185,8 +186,10 @@ public final class MakeCredential
             cipher.init(true, new ParametersWithRandom(key, random));
             return cipher.processBlock(seed, 0, seed.length);
         }
-        catch (final TpmFormatException | InvalidCipherTextException e)
+        catch (final TpmFormatException | InvalidCipherTextException | RuntimeCryptoException e)
         {
+            // RuntimeCryptoException: DataLengthException when the modulus is too short for OAEP of a seed this
+            // long (RFC 8017 section 7.1.1: k >= 2·hLen + 2 + seed), e.g. RSA-1024 with a SHA-384 nameAlg.
             throw new IllegalArgumentException("the EK's RSA key cannot encrypt the seed: " + e.getMessage(), e);
         }
     }
