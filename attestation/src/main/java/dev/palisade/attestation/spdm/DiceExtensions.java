@@ -1,5 +1,6 @@
 package dev.palisade.attestation.spdm;
 
+import dev.palisade.attestation.Names;
 import dev.palisade.attestation.DerNesting;
 import dev.palisade.attestation.Reason;
 import org.bouncycastle.asn1.ASN1BitString;
@@ -44,7 +45,7 @@ final class DiceExtensions
     static void read(final int certIndex, final X509CertificateHolder certificate, final List<DiceTcbInfo> tcbInfos,
         final List<DiceUeid> ueids, final List<Reason> reasons)
     {
-        final String where = "certificate " + certIndex + " (" + certificate.getSubject() + ")";
+        final String where = "certificate " + certIndex + " (" + Names.print(certificate.getSubject()) + ")";
         readExtension(certificate, TCB_INFO, where, reasons, value ->
         {
             final ASN1Sequence sequence = ASN1Sequence.getInstance(value);

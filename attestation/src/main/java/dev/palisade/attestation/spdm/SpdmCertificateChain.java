@@ -1,5 +1,6 @@
 package dev.palisade.attestation.spdm;
 
+import dev.palisade.attestation.Names;
 import dev.palisade.attestation.DerNesting;
 import dev.palisade.attestation.Reason;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -210,10 +211,10 @@ final class SpdmCertificateChain
                     anchored = true;
                     if (!root.isValidOn(at))
                     {
-                        reasons.add(new Reason(SpdmReasons.CHAIN_EXPIRED, "the configured root " + root.getSubject() +
+                        reasons.add(new Reason(SpdmReasons.CHAIN_EXPIRED, "the configured root " + Names.print(root.getSubject()) +
                             " is not valid at " + validationTime));
                     }
-                    checkIssuer("the configured root " + root.getSubject(), root, n - 1, reasons);
+                    checkIssuer("the configured root " + Names.print(root.getSubject()), root, n - 1, reasons);
                     break;
                 }
             }
@@ -224,8 +225,8 @@ final class SpdmCertificateChain
             }
             else if (!anchored)
             {
-                reasons.add(new Reason(SpdmReasons.CHAIN_UNTRUSTED_ROOT, "the chain ends at " + top.getSubject() +
-                    " (issuer " + top.getIssuer() + "), which is none of the " + roots.size() + " configured roots"));
+                reasons.add(new Reason(SpdmReasons.CHAIN_UNTRUSTED_ROOT, "the chain ends at " + Names.print(top.getSubject()) +
+                    " (issuer " + Names.print(top.getIssuer()) + "), which is none of the " + roots.size() + " configured roots"));
             }
         }
         boolean valid = true;
@@ -256,7 +257,7 @@ final class SpdmCertificateChain
     private static String describe(final int i, final int n, final X509CertificateHolder certificate)
     {
         final String role = i == 0 ? "leaf" : i == n - 1 ? "top certificate" : "certificate " + i;
-        return role + " " + certificate.getSubject();
+        return role + " " + Names.print(certificate.getSubject());
     }
 
     /**
@@ -318,7 +319,7 @@ final class SpdmCertificateChain
      */
     private static void checkLeaf(final X509CertificateHolder leaf, final List<Reason> reasons)
     {
-        final String name = "the leaf " + leaf.getSubject();
+        final String name = "the leaf " + Names.print(leaf.getSubject());
         try
         {
             final KeyUsage usage = KeyUsage.getInstance(extensionValue(leaf, Extension.keyUsage));

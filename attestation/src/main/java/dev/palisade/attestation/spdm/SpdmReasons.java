@@ -108,6 +108,8 @@ public final class SpdmReasons
     public static final String CHAIN_NOT_ANCHORED = "chain_not_anchored";
     /** A TCG DICE extension (TcbInfo, MultiTcbInfo, UEID) does not decode. */
     public static final String DICE_EXTENSION_MALFORMED = "dice_extension_malformed";
+    /** A certificate whose contents throw when read (a name that is not valid UTF-8, say). */
+    public static final String CERTIFICATE_MALFORMED = "certificate_malformed";
 
     // Reference values.
     /** No reference values were configured. */

@@ -174,6 +174,22 @@ public final class SpdmVerifier
      */
     public SpdmAppraisal verify(final byte[] transcriptBytes, final List<X509CertificateHolder> chain)
     {
+        try
+        {
+            return verifyChecked(transcriptBytes, chain);
+        }
+        catch (final RuntimeException e)
+        {
+            // Certificates are untrusted, and Bouncy Castle throws on some of their contents only when they are read
+            // (a UTF8String that is not UTF-8 in a name, say): whatever it throws is a rejection, never an escape.
+            return new SpdmAppraisal(null, false, false, false, null, null, null, List.of(), null, null, null,
+                List.of(), List.of(), Status.CONTRAINDICATED, List.of(new Reason(SpdmReasons.CERTIFICATE_MALFORMED,
+                "a certificate does not read: " + e.getClass().getSimpleName() + ": " + e.getMessage())));
+        }
+    }
+
+    private SpdmAppraisal verifyChecked(final byte[] transcriptBytes, final List<X509CertificateHolder> chain)
+    {
         final List<Reason> reasons = new ArrayList<>();
         final Instant validationTime = clock.instant();
 

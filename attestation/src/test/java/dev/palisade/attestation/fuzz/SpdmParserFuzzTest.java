@@ -56,7 +56,7 @@ class SpdmParserFuzzTest
      * StackOverflowError from nesting, in an extension or anywhere else). Only an authentic chain and signature can
      * leave the result short of CONTRAINDICATED.
      */
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void verifyLeafCertificate(final byte[] input)
     {
         final String pem = "-----BEGIN CERTIFICATE-----\n" +
@@ -84,7 +84,7 @@ class SpdmParserFuzzTest
         }
     }
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void verifyTranscript(final byte[] input)
     {
         for (final int signatureSize : new int[] {0, 64, 96})

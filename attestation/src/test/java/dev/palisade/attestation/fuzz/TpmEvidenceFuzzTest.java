@@ -36,7 +36,7 @@ class TpmEvidenceFuzzTest
         KeyFiles.hex("a0e0161703cea58218b2f4d00cb16c9507162be2ba6b9a120a7ef5451938effd");
     private static final PcrReference REFERENCE = PcrReference.parse("pcrs: {sha256: {16: " + "00".repeat(32) + "}}");
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void appraiseArbitraryEvidence(final byte[] input)
     {
         if (input.length < 4)

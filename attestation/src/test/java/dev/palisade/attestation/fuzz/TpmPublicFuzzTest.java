@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class TpmPublicFuzzTest
 {
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void parsePublicArea(final byte[] input) throws TpmFormatException
     {
         for (final boolean sized : new boolean[] {true, false})

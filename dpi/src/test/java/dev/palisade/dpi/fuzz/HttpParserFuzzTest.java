@@ -27,7 +27,7 @@ class HttpParserFuzzTest
     private static final HttpLimits SMALL =
         new HttpLimits(512, 256, 1024, 4, 1024, HttpLimits.DEFAULTS.maxDecompressionRatio());
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void parseConversation(final byte[] input)
     {
         final Conversation conversation = conversationOf(input);

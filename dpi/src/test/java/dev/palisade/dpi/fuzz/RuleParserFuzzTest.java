@@ -21,7 +21,7 @@ class RuleParserFuzzTest
 {
     private static final RuleParser PARSER = new RuleParser(RuleVariables.defaults());
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void parseArbitraryRule(final byte[] input)
     {
         final List<LoadResult> results = RuleFiles.parse(PARSER, new String(input, StandardCharsets.UTF_8), "fuzz.rules");

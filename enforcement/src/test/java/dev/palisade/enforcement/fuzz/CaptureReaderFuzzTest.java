@@ -26,7 +26,7 @@ class CaptureReaderFuzzTest
     private final PacketParser parser = new PacketParser();
     private final PacketMeta meta = new PacketMeta();
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void readArbitraryFile(final byte[] input) throws IOException
     {
         final Path file = Files.createTempFile("palisade-fuzz-", ".cap");

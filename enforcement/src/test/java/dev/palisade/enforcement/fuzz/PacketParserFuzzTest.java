@@ -43,7 +43,7 @@ class PacketParserFuzzTest
             UnsafeBuffer.DISABLE_BOUNDS_CHECKS_PROP_NAME + "=true): an over-read would go unnoticed");
     }
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void parseArbitraryFrame(final byte[] input)
     {
         final int control = input.length > 0 ? input[0] & 0xFF : 0;

@@ -30,7 +30,7 @@ class BundleFuzzTest
         .now(Instant.parse("2026-11-21T12:00:00Z"))
         .build();
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void parseArbitraryBundle(final byte[] input)
     {
         if (input.length == 0)

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PolicyParserFuzzTest
 {
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest(maxDuration = "30s")
     void parseArbitraryPolicy(final byte[] input)
     {
         final String text = new String(input, StandardCharsets.UTF_8);

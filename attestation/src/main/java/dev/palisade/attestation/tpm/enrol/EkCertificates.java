@@ -1,5 +1,6 @@
 package dev.palisade.attestation.tpm.enrol;
 
+import dev.palisade.attestation.Names;
 import dev.palisade.attestation.DerNesting;
 import dev.palisade.attestation.Reason;
 import dev.palisade.attestation.tpm.TpmFormatException;
@@ -142,6 +143,20 @@ public final class EkCertificates
      */
     public Result verify(final byte[] certificateDer, final TpmPublic ek, final Instant at)
     {
+        try
+        {
+            return verifyChecked(certificateDer, ek, at);
+        }
+        catch (final RuntimeException e)
+        {
+            // Bouncy Castle throws on some certificate contents only when they are read: a rejection, not an escape.
+            return new Rejected(List.of(new Reason("ek_cert_malformed", "a certificate does not read: " +
+                e.getClass().getSimpleName() + ": " + e.getMessage())));
+        }
+    }
+
+    private Result verifyChecked(final byte[] certificateDer, final TpmPublic ek, final Instant at)
+    {
         final List<Reason> reasons = new ArrayList<>();
         final X509CertificateHolder certificate;
         try
@@ -169,7 +184,7 @@ public final class EkCertificates
             final X509CertificateHolder root = issuerAmong(roots, current);
             if (root != null)
             {
-                checkValidity(root, at, "ca_cert", "root CA " + root.getSubject(), reasons);
+                checkValidity(root, at, "ca_cert", "root CA " + Names.print(root.getSubject()), reasons);
                 checkCa(root, reasons);
                 chain.add(root);
                 break;
@@ -184,19 +199,19 @@ public final class EkCertificates
                     // path goes round without reaching a configured root.
                     reasons.add(new Reason("ek_cert_chain_loop", (looped == current ? describe(current,
                         certificate) + " is self-signed but not a configured root" : describe(current, certificate) +
-                        " was issued by CA " + looped.getSubject() + ", which is already in the chain") +
+                        " was issued by CA " + Names.print(looped.getSubject()) + ", which is already in the chain") +
                         ": the configured intermediates loop without reaching a configured root"));
                     break;
                 }
                 final boolean named = hasSubject(roots, current) || hasSubject(intermediates, current);
                 reasons.add(named
-                    ? new Reason("ek_cert_signature_invalid", "no configured CA named " + current.getIssuer() +
+                    ? new Reason("ek_cert_signature_invalid", "no configured CA named " + Names.print(current.getIssuer()) +
                         " signed " + describe(current, certificate))
                     : new Reason("ek_cert_issuer_unknown", describe(current, certificate) + " was issued by " +
-                        current.getIssuer() + ", which is not a configured manufacturer CA"));
+                        Names.print(current.getIssuer()) + ", which is not a configured manufacturer CA"));
                 break;
             }
-            checkValidity(intermediate, at, "ca_cert", "intermediate CA " + intermediate.getSubject(), reasons);
+            checkValidity(intermediate, at, "ca_cert", "intermediate CA " + Names.print(intermediate.getSubject()), reasons);
             checkCa(intermediate, reasons);
             chain.add(intermediate);
             current = intermediate;
@@ -206,7 +221,7 @@ public final class EkCertificates
 
     private static String describe(final X509CertificateHolder current, final X509CertificateHolder leaf)
     {
-        return current == leaf ? "the EK certificate" : "CA " + current.getSubject();
+        return current == leaf ? "the EK certificate" : "CA " + Names.print(current.getSubject());
     }
 
     /** TCG EK Credential Profile section 3: the certificate's subjectPublicKey is the EK's public key. */
@@ -280,7 +295,7 @@ public final class EkCertificates
         final KeyUsage usage = KeyUsage.fromExtensions(ca.getExtensions());
         if (constraints == null || !constraints.isCA() || (usage != null && !usage.hasUsages(KeyUsage.keyCertSign)))
         {
-            reasons.add(new Reason("ca_cert_not_ca", ca.getSubject() + " issued a certificate but is not a CA " +
+            reasons.add(new Reason("ca_cert_not_ca", Names.print(ca.getSubject()) + " issued a certificate but is not a CA " +
                 "(basicConstraints cA, keyUsage keyCertSign)"));
         }
     }
