@@ -28,6 +28,7 @@ import java.io.PrintWriter;
         PolicyCommand.class,
         ClassbenchCommand.class,
         AttestCommand.class,
+        ApiCommand.class,
         CommandLine.HelpCommand.class},
     footer = {
         "",

@@ -1,0 +1,116 @@
+package dev.palisade.cli;
+
+import dev.palisade.api.ApiLauncher;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Callable;
+
+/** {@code palisade api}: the central policy API. */
+@Command(
+    name = "api",
+    description = {
+        "Run the central policy API: policies with their history and the audit log so far (more resources are " +
+            "coming: rule sets, releases, DPUs). OpenAPI document at /openapi.yaml; health at /healthz and /readyz.",
+        "",
+        "With --dev: no Keycloak. A key made at start-up signs short-lived tokens, one per role, written to " +
+            "DATA-DIR/dev-tokens.json (owner-only). Not for production.",
+        "Without: tokens come from Keycloak (--issuer, the realm URL; --client-id, the API's client, which tokens " +
+            "must name as audience); start-up fails if Keycloak cannot be reached.",
+        "",
+        "Storage: an embedded SQLite database in --data-dir, or PostgreSQL for several replicas (--postgres, or " +
+            "PALISADE_POSTGRES_URI to keep the password off the command line).",
+        "",
+        "Example: palisade api --dev --port 8080 --data-dir /tmp/palisade-api",
+        "         curl -H \"Authorization: Bearer $(jq -r '.\"policy-admin\"' /tmp/palisade-api/dev-tokens.json)\" " +
+            "http://127.0.0.1:8080/v1/policies"},
+    sortOptions = false)
+final class ApiCommand implements Callable<Integer>
+{
+    @Mixin
+    CommonOptions common;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--dev", description = "Dev mode: local tokens instead of Keycloak.")
+    boolean dev;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+        description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
+        description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "palisade-api-data",
+        description = "Where the embedded store and dev tokens live (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--issuer", paramLabel = "URL", description = "Keycloak realm URL, e.g. " +
+        "https://keycloak.example/realms/palisade.")
+    String issuer;
+
+    @Option(names = "--client-id", paramLabel = "ID", defaultValue = "palisade-api",
+        description = "The API's client id in Keycloak (default: ${DEFAULT-VALUE}).")
+    String clientId;
+
+    @Option(names = "--postgres", paramLabel = "URI",
+        description = "postgresql://user:password@host:port/database (default: the embedded store).")
+    String postgres;
+
+    @Option(names = "--dev-token-minutes", paramLabel = "N", defaultValue = "480",
+        description = "Lifetime of dev tokens (default: ${DEFAULT-VALUE}).")
+    int devTokenMinutes;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        if (port < 0 || port > 65535)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--port must be 0..65535");
+        }
+        if (!dev && issuer == null)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give --issuer (the Keycloak realm URL), " +
+                "or --dev to try it without Keycloak");
+        }
+        if (dev && issuer != null)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dev and --issuer exclude each other");
+        }
+        final String postgresUri = postgres != null ? postgres : System.getenv("PALISADE_POSTGRES_URI");
+        final ApiLauncher.Running running;
+        try
+        {
+            running = ApiLauncher.start(new ApiLauncher.Config(host, port, dataDir, dev, issuer, clientId,
+                postgresUri, devTokenMinutes), System.err).toCompletionStage().toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+        }
+        catch (final java.util.concurrent.ExecutionException e)
+        {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            try
+            {
+                running.close();
+            }
+            catch (final Exception e)
+            {
+                System.err.println("policy-api: stopping: " + e.getMessage());
+            }
+            stopped.countDown();
+        }));
+        stopped.await();
+        return Main.EXIT_OK;
+    }
+}

@@ -1,0 +1,151 @@
+package dev.palisade.api;
+
+import dev.palisade.api.auth.Authenticator;
+import dev.palisade.api.auth.DevAuth;
+import dev.palisade.api.store.PgSql;
+import dev.palisade.api.store.Sql;
+import dev.palisade.api.store.SqliteSql;
+import dev.palisade.api.store.Store;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.oauth2.OAuth2Options;
+import io.vertx.ext.auth.oauth2.providers.KeycloakAuth;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts the policy API from its configuration: the store (embedded in the data directory, or PostgreSQL), the token
+ * validation (Keycloak by OIDC discovery, or dev mode's local key), and the HTTP server. Fails fast and says why when
+ * a dependency cannot be reached.
+ */
+public final class ApiLauncher
+{
+    /**
+     * @param issuer      the Keycloak realm URL ({@code https://keycloak.example/realms/palisade}); null in dev mode.
+     * @param clientId    the API's client id: tokens must carry it as audience; its client roles count.
+     * @param postgresUri null for the embedded store in {@code dataDir}.
+     */
+    public record Config(String host, int port, Path dataDir, boolean dev, String issuer, String clientId,
+        String postgresUri, int devTokenMinutes)
+    {
+    }
+
+    /** A running API: close it to stop. */
+    public record Running(Vertx vertx, ApiServer server, Store store, Path devTokens)
+    {
+        /**
+         * Stops taking requests, closes the store, then Vert.x. Blocks; call it from outside Vert.x (a listener on an
+         * event loop would never hear that Vert.x closed, since the loop is gone by then).
+         */
+        public void close() throws Exception
+        {
+            try
+            {
+                server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            finally
+            {
+                store.close();
+                vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private ApiLauncher()
+    {
+    }
+
+    public static Future<Running> start(final Config config, final PrintStream log)
+    {
+        final Vertx vertx = Vertx.vertx();
+        final Future<Running> started = startOn(vertx, config, log);
+        return started.recover(e -> vertx.close().transform(ignored -> Future.failedFuture(e)));
+    }
+
+    private static Future<Running> startOn(final Vertx vertx, final Config config, final PrintStream log)
+    {
+        final Sql sql;
+        try
+        {
+            Files.createDirectories(config.dataDir());
+            sql = config.postgresUri() != null ? PgSql.connect(vertx, config.postgresUri(), 16) :
+                SqliteSql.open(vertx, config.dataDir().resolve("palisade-api.db"));
+        }
+        catch (final Exception e)
+        {
+            return Future.failedFuture(new IllegalStateException("cannot open the store: " + e.getMessage(), e));
+        }
+        final Future<Store> store = Store.open(sql, Clock.systemUTC()).recover(e -> Future.failedFuture(
+            new IllegalStateException("cannot open the store" + (config.postgresUri() != null ? " (PostgreSQL at " +
+                redact(config.postgresUri()) + ")" : "") + ": " + e.getMessage(), e)));
+        final Future<Authenticator> authenticator;
+        final DevAuth dev;
+        if (config.dev())
+        {
+            dev = DevAuth.create(vertx, config.devTokenMinutes());
+            authenticator = Future.succeededFuture(new Authenticator(dev.provider(), null));
+        }
+        else
+        {
+            dev = null;
+            if (config.issuer() == null || config.clientId() == null)
+            {
+                return Future.failedFuture(new IllegalArgumentException("without --dev, give the Keycloak issuer " +
+                    "(realm URL) and the API's client id"));
+            }
+            authenticator = KeycloakAuth.discover(vertx, new OAuth2Options().setSite(config.issuer())
+                    .setClientId(config.clientId())
+                    .setJWTOptions(new JWTOptions().setAudience(List.of(config.clientId()))))
+                .map(oauth2 -> new Authenticator(oauth2, config.clientId()))
+                .recover(e -> Future.failedFuture(new IllegalStateException("cannot reach Keycloak at " +
+                    config.issuer() + " (OIDC discovery failed: " + e.getMessage() + "); check the issuer URL and " +
+                    "that Keycloak is up", e)));
+        }
+        return Future.all(store, authenticator).compose(both ->
+        {
+            final ApiServer server = new ApiServer(vertx, authenticator.result(), store.result());
+            return server.listen(config.host(), config.port()).compose(http ->
+            {
+                Path tokens = null;
+                if (dev != null)
+                {
+                    try
+                    {
+                        final Map<String, String> perRole = dev.tokenPerRole();
+                        tokens = DevAuth.writeTokens(config.dataDir(), perRole);
+                    }
+                    catch (final Exception e)
+                    {
+                        return Future.failedFuture(e);
+                    }
+                    log.println("policy-api: DEV MODE, NOT FOR PRODUCTION: tokens are signed by a key made at " +
+                        "start-up; anyone who can read " + tokens + " has every role");
+                }
+                log.println("policy-api: listening on http://" + config.host() + ":" + server.port() + " (store: " +
+                    (config.postgresUri() != null ? "PostgreSQL " + redact(config.postgresUri()) :
+                    config.dataDir().resolve("palisade-api.db")) + ")");
+                return Future.succeededFuture(new Running(vertx, server, store.result(), tokens));
+            });
+        }).recover(e ->
+        {
+            if (store.succeeded())
+            {
+                store.result().close();
+            }
+            return Future.failedFuture(e);
+        });
+    }
+
+    /** A connection URI without its password, for messages. */
+    static String redact(final String uri)
+    {
+        return uri.replaceAll("//([^:/@]+):[^@]*@", "//$1:***@");
+    }
+}
