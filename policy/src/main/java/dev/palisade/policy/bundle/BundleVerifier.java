@@ -116,25 +116,37 @@ public final class BundleVerifier
     /** Checks a decoded bundle. */
     public Result verify(final Bundle bundle)
     {
+        if (bundle.signatures().isEmpty())
+        {
+            return new Rejected(Reason.MALFORMED_BUNDLE, "no signatures");
+        }
         final Manifest manifest = bundle.manifest();
         final List<KeyStatement.Revocation> revocations = new ArrayList<>();
         final List<KeyStatement.Signed> allRevocations = new ArrayList<>(knownRevocations);
         allRevocations.addAll(bundle.revocations());
         for (final KeyStatement.Signed revocation : allRevocations)
         {
+            if (!(revocation.statement() instanceof KeyStatement.Revocation statement))
+            {
+                return new Rejected(Reason.MALFORMED_BUNDLE, "a certificate among the revocations: " +
+                    revocation.describe());
+            }
             if (!revocation.signedBy(root))
             {
                 return new Rejected(Reason.REVOCATION_INVALID, revocation.describe() + " is not signed by the pinned " +
                     "root " + root);
             }
-            revocations.add((KeyStatement.Revocation)revocation.statement());
+            revocations.add(statement);
         }
         final byte[] signingInput = Bundle.signingInput(bundle.manifestBytes());
         int index = 0;
         for (final Bundle.Signature signature : bundle.signatures())
         {
             index++;
-            final KeyStatement.Certificate certificate = (KeyStatement.Certificate)signature.certificate().statement();
+            if (!(signature.certificate().statement() instanceof KeyStatement.Certificate certificate))
+            {
+                return new Rejected(Reason.MALFORMED_BUNDLE, "a signature comes with a revocation, not a certificate");
+            }
             final String which = bundle.signatures().size() == 1 ? "the signature" : "signature " + index;
             if (!root.hasKeyId(certificate.rootKeyId()))
             {

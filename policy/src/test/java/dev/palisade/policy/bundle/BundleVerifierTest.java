@@ -149,6 +149,22 @@ class BundleVerifierTest
     }
 
     @Test
+    void aBundleBuiltInCodeWithoutSignaturesIsRefused()
+    {
+        // decode() never yields one, but a Bundle made by hand must not verify for want of a signature to check.
+        final BundleFixture fixture = new BundleFixture(SignatureAlgorithm.ED25519);
+        final Bundle genuine = fixture.release(1, null);
+        final Bundle unsigned = new Bundle(genuine.manifest(), genuine.manifestBytes(), genuine.policy(),
+            genuine.rules(), List.of(), List.of());
+        assertEquals(BundleVerifier.Reason.MALFORMED_BUNDLE, reason(fixture.verifier().build().verify(unsigned)));
+        final Bundle revocationAsSignature = new Bundle(genuine.manifest(), genuine.manifestBytes(), genuine.policy(),
+            genuine.rules(), List.of(), List.of(new Bundle.Signature(KeyStatement.revoke(fixture.root, new byte[32],
+            NOW, 9, ""), new byte[64])));
+        assertEquals(BundleVerifier.Reason.MALFORMED_BUNDLE, reason(fixture.verifier().build()
+            .verify(revocationAsSignature)));
+    }
+
+    @Test
     void aPayloadThatIsNotTheSignedOneIsRefused()
     {
         final BundleFixture fixture = new BundleFixture(SignatureAlgorithm.ED25519);
