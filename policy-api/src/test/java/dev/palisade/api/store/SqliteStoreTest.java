@@ -1,13 +1,10 @@
 package dev.palisade.api.store;
 
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Clock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -17,39 +14,10 @@ class SqliteStoreTest extends StoreContract
     @TempDir
     Path dir;
 
-    private final Vertx vertx = Vertx.vertx();
-    private SqliteSql sql;
-    private Store store;
-
     @Override
-    Store store()
+    Sql openSql(final Vertx vertx) throws Exception
     {
-        try
-        {
-            sql = SqliteSql.open(vertx, dir.resolve("palisade.db"));
-            store = await(Store.open(sql, Clock.systemUTC()));
-            return store;
-        }
-        catch (final Exception e)
-        {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    @Override
-    Future<Integer> raw(final String statement)
-    {
-        return sql.transaction(tx -> tx.update(statement));
-    }
-
-    @AfterEach
-    void close()
-    {
-        if (store != null)
-        {
-            store.close();
-        }
-        vertx.close();
+        return SqliteSql.open(vertx, dir.resolve("palisade.db"));
     }
 
     @Test

@@ -2,8 +2,11 @@ package dev.palisade.api.store;
 
 import dev.palisade.api.ApiException;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Clock;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -23,11 +26,43 @@ abstract class StoreContract
     static final Store.Actor ALICE = new Store.Actor("alice", "policy-author");
     static final Store.Actor BOB = new Store.Actor("bob", "policy-admin");
 
-    /** A fresh, empty store. */
-    abstract Store store();
+    final Vertx vertx = Vertx.vertx();
+    private Sql sql;
+    private Store store;
+
+    /** Opens the database under test: a fresh one, or (SQLite) the same file again. */
+    abstract Sql openSql(Vertx vertx) throws Exception;
+
+    /** A store over a newly opened database, closed after the test. */
+    Store store()
+    {
+        try
+        {
+            sql = openSql(vertx);
+            store = await(Store.open(sql, Clock.systemUTC()));
+            return store;
+        }
+        catch (final Exception e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
 
     /** Runs raw SQL against the store's database (to try to rewrite the audit log behind the API's back). */
-    abstract Future<Integer> raw(String sql);
+    Future<Integer> raw(final String statement)
+    {
+        return sql.transaction(tx -> tx.update(statement));
+    }
+
+    @AfterEach
+    void closeStore()
+    {
+        if (store != null)
+        {
+            store.close();
+        }
+        vertx.close();
+    }
 
     static <T> T await(final Future<T> future) throws Exception
     {

@@ -3,7 +3,6 @@ package dev.palisade.policy.bundle;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -157,9 +156,7 @@ public record Bundle(Manifest manifest, byte[] manifestBytes, byte[] policy, byt
 
     static byte[] signingInput(final byte[] manifestBytes)
     {
-        final byte[] input = Arrays.copyOf(SIGNING_CONTEXT, SIGNING_CONTEXT.length + manifestBytes.length);
-        System.arraycopy(manifestBytes, 0, input, SIGNING_CONTEXT.length, manifestBytes.length);
-        return input;
+        return WireWriter.signingInput(SIGNING_CONTEXT, manifestBytes);
     }
 
     /** @return SHA-256 of the manifest: the release's identity. */

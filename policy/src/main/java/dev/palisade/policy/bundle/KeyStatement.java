@@ -2,7 +2,6 @@ package dev.palisade.policy.bundle;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
@@ -152,9 +151,7 @@ public sealed interface KeyStatement
 
     private static byte[] signingInput(final byte[] body)
     {
-        final byte[] input = Arrays.copyOf(SIGNING_CONTEXT, SIGNING_CONTEXT.length + body.length);
-        System.arraycopy(body, 0, input, SIGNING_CONTEXT.length, body.length);
-        return input;
+        return WireWriter.signingInput(SIGNING_CONTEXT, body);
     }
 
     /** Reads an encoded statement (body and signature); does not check the signature. */

@@ -77,6 +77,14 @@ final class WireWriter
         return bytes16(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** @return {@code context} ‖ {@code body}: what a signature covers, domain-separated by its context string. */
+    static byte[] signingInput(final byte[] context, final byte[] body)
+    {
+        final byte[] input = java.util.Arrays.copyOf(context, context.length + body.length);
+        System.arraycopy(body, 0, input, context.length, body.length);
+        return input;
+    }
+
     byte[] toByteArray()
     {
         return out.toByteArray();
