@@ -256,43 +256,41 @@ final class PolicyKeyCommands
         }
     }
 
-    static SigningKey readPrivate(final CommandLine.Model.CommandSpec spec, final String option, final Path file)
-        throws java.io.IOException
+    /** A file read that can fail on its contents: such a failure is a usage error that names the option. */
+    private interface FileRead<T>
+    {
+        T read() throws java.io.IOException;
+    }
+
+    private static <T> T forOption(final CommandLine.Model.CommandSpec spec, final String option,
+        final FileRead<T> read) throws java.io.IOException
     {
         try
         {
-            return PolicyKeyFiles.readPrivate(file);
+            return read.read();
         }
         catch (final IllegalArgumentException e)
         {
             throw new CommandLine.ParameterException(spec.commandLine(), option + " " + e.getMessage());
         }
+    }
+
+    static SigningKey readPrivate(final CommandLine.Model.CommandSpec spec, final String option, final Path file)
+        throws java.io.IOException
+    {
+        return forOption(spec, option, () -> PolicyKeyFiles.readPrivate(file));
     }
 
     static VerificationKey readPublic(final CommandLine.Model.CommandSpec spec, final String option, final Path file)
         throws java.io.IOException
     {
-        try
-        {
-            return PolicyKeyFiles.readPublic(file);
-        }
-        catch (final IllegalArgumentException e)
-        {
-            throw new CommandLine.ParameterException(spec.commandLine(), option + " " + e.getMessage());
-        }
+        return forOption(spec, option, () -> PolicyKeyFiles.readPublic(file));
     }
 
     static List<KeyStatement.Signed> readStatements(final CommandLine.Model.CommandSpec spec, final String option,
         final Path file) throws java.io.IOException
     {
-        try
-        {
-            return PolicyKeyFiles.readStatements(file);
-        }
-        catch (final IllegalArgumentException e)
-        {
-            throw new CommandLine.ParameterException(spec.commandLine(), option + " " + e.getMessage());
-        }
+        return forOption(spec, option, () -> PolicyKeyFiles.readStatements(file));
     }
 
     private static void writeNew(final CommandLine.Model.CommandSpec spec, final Path file, final String text)
