@@ -3,6 +3,7 @@ package dev.palisade.cli;
 import dev.palisade.dpi.rules.LoadResult;
 import dev.palisade.dpi.rules.RuleFiles;
 import dev.palisade.dpi.rules.RuleVariables;
+import dev.palisade.policy.AtomicFiles;
 import dev.palisade.policy.Json;
 import dev.palisade.policy.PolicyException;
 import dev.palisade.policy.PolicyParser;
@@ -28,10 +29,8 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -234,7 +233,7 @@ final class PolicyBundleCommands
             }
             final byte[] encoded = bundle.encode();
             final long signedNs = System.nanoTime();
-            writeAtomically(out, encoded);
+            AtomicFiles.write(out, encoded, false, true);
 
             final Map<String, Object> m = new LinkedHashMap<>();
             m.put("bundle", out.toString());
@@ -510,27 +509,5 @@ final class PolicyBundleCommands
         m.put("signatures", bundle.signatures().stream().map(s -> s.certificate().describe()).toList());
         m.put("revocations", bundle.revocations().stream().map(KeyStatement.Signed::describe).toList());
         return m;
-    }
-
-    private static void writeAtomically(final Path file, final byte[] bytes) throws IOException
-    {
-        final Path directory = file.toAbsolutePath().getParent();
-        final Path temporary = Files.createTempFile(directory, "." + file.getFileName(), ".tmp");
-        try
-        {
-            Files.write(temporary, bytes);
-            try
-            {
-                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            }
-            catch (final AtomicMoveNotSupportedException e)
-            {
-                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        finally
-        {
-            Files.deleteIfExists(temporary);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.palisade.api.auth;
 
+import dev.palisade.policy.AtomicFiles;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -10,10 +11,7 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
@@ -104,14 +102,9 @@ public final class DevAuth
     public static Path writeTokens(final Path dataDir, final Map<String, String> tokens) throws IOException
     {
         final Path file = dataDir.resolve("dev-tokens.json");
-        final Path temporary = dataDir.resolve(".dev-tokens.json.tmp");
-        Files.deleteIfExists(temporary);
-        Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
-            "rw-------")));
         final JsonObject json = new JsonObject();
         tokens.forEach(json::put);
-        Files.writeString(temporary, json.encodePrettily() + "\n", StandardCharsets.UTF_8);
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.write(file, (json.encodePrettily() + "\n").getBytes(StandardCharsets.UTF_8), true, true);
         return file;
     }
 }

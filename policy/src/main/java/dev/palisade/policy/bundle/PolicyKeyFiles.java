@@ -1,5 +1,6 @@
 package dev.palisade.policy.bundle;
 
+import dev.palisade.policy.AtomicFiles;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.util.PrivateKeyFactory;
@@ -12,11 +13,9 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -34,9 +33,6 @@ import java.util.Set;
  */
 public final class PolicyKeyFiles
 {
-    private static final Set<PosixFilePermission> OWNER_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ,
-        PosixFilePermission.OWNER_WRITE);
-
     private PolicyKeyFiles()
     {
     }
@@ -55,34 +51,14 @@ public final class PolicyKeyFiles
         final byte[] der = PrivateKeyInfoFactory.createPrivateKeyInfo(key.privateParameters()).getEncoded();
         final byte[] pem = pem("PRIVATE KEY", der);
         Arrays.fill(der, (byte)0);
-        final Path directory = file.toAbsolutePath().getParent();
-        final Path temporary = directory.resolve("." + file.getFileName() + ".tmp");
-        Files.deleteIfExists(temporary);
-        if (Files.getFileAttributeView(directory, PosixFileAttributeView.class) != null)
-        {
-            // Created 0600, so there is no moment at which the key is readable by others.
-            Files.createFile(temporary, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        }
-        else
-        {
-            Files.createFile(temporary);
-        }
         try
         {
-            Files.write(temporary, pem);
-            Arrays.fill(pem, (byte)0);
-            try
-            {
-                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
-            }
-            catch (final AtomicMoveNotSupportedException e)
-            {
-                Files.move(temporary, file);
-            }
+            // Created 0600, so there is no moment at which the key is readable by others.
+            AtomicFiles.write(file, pem, true, false);
         }
         finally
         {
-            Files.deleteIfExists(temporary);
+            Arrays.fill(pem, (byte)0);
         }
     }
 
