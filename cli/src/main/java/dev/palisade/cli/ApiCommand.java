@@ -7,6 +7,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -15,13 +17,18 @@ import java.util.concurrent.TimeUnit;
 @Command(
     name = "api",
     description = {
-        "Run the central policy API: policies with their history and the audit log so far (more resources are " +
-            "coming: rule sets, releases, DPUs). OpenAPI document at /openapi.yaml; health at /healthz and /readyz.",
+        "Run the central policy API: policies with history and diffs, the fleet inventory, DPI rule sets, dry-run " +
+            "compiles, signed releases, the DPU fleet with quarantine, and the audit log. OpenAPI document at " +
+            "/openapi.yaml; health at /healthz and /readyz.",
         "",
         "With --dev: no Keycloak. A key made at start-up signs short-lived tokens, one per role, written to " +
             "DATA-DIR/dev-tokens.json (owner-only). Not for production.",
         "Without: tokens come from Keycloak (--issuer, the realm URL; --client-id, the API's client, which tokens " +
             "must name as audience); start-up fails if Keycloak cannot be reached.",
+        "",
+        "Releases are signed with --signing-key and --certificate (from 'palisade policy keygen' and " +
+            "'certify-key'); without them releases are refused. Dev mode makes a root and a signing key in " +
+            "--data-dir (DPUs pin dev-root.pub).",
         "",
         "Storage: an embedded SQLite database in --data-dir, or PostgreSQL for several replicas (--postgres, or " +
             "PALISADE_POSTGRES_URI to keep the password off the command line).",
@@ -69,6 +76,18 @@ final class ApiCommand implements Callable<Integer>
         description = "Lifetime of dev tokens (default: ${DEFAULT-VALUE}).")
     int devTokenMinutes;
 
+    @Option(names = "--signing-key", paramLabel = "FILE",
+        description = "The policy-signing private key (owner-only) that signs releases.")
+    Path signingKey;
+
+    @Option(names = "--certificate", paramLabel = "FILE",
+        description = "The root's certificate for --signing-key (from certify-key).")
+    Path certificate;
+
+    @Option(names = "--revocations", paramLabel = "FILE",
+        description = "Root-signed revocations to carry in every release (from revoke-key); repeatable.")
+    List<Path> revocations = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception
     {
@@ -85,12 +104,17 @@ final class ApiCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dev and --issuer exclude each other");
         }
+        if ((signingKey == null) != (certificate == null))
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--signing-key and --certificate go " +
+                "together");
+        }
         final String postgresUri = postgres != null ? postgres : System.getenv("PALISADE_POSTGRES_URI");
         final ApiLauncher.Running running;
         try
         {
             running = ApiLauncher.start(new ApiLauncher.Config(host, port, dataDir, dev, issuer, clientId,
-                postgresUri, devTokenMinutes), System.err).toCompletionStage().toCompletableFuture()
+                postgresUri, devTokenMinutes, signingKey, certificate, revocations), System.err).toCompletionStage().toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
         }
         catch (final java.util.concurrent.ExecutionException e)

@@ -50,6 +50,7 @@ import java.util.concurrent.Callable;
         BenchCommand.Replay.class,
         AttestBench.class,
         ReleaseBench.class,
+        ApiBench.class,
         BenchCommand.Jmh.class})
 public final class BenchCommand implements Runnable
 {

@@ -68,6 +68,12 @@ public final class ApiException extends RuntimeException
         return status;
     }
 
+    /** @return the field-level errors, or null. */
+    public JsonArray errors()
+    {
+        return errors;
+    }
+
     /** @return the RFC 9457 problem document. */
     public JsonObject toProblem(final String instance)
     {

@@ -16,6 +16,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,10 +32,23 @@ public final class ApiLauncher
      * @param issuer      the Keycloak realm URL ({@code https://keycloak.example/realms/palisade}); null in dev mode.
      * @param clientId    the API's client id: tokens must carry it as audience; its client roles count.
      * @param postgresUri null for the embedded store in {@code dataDir}.
+     * @param signingKey  the policy-signing key (with {@code certificate}, the root's certificate for it, and
+     *                    {@code revocations} to carry); null: releases are refused. Dev mode makes its own keys.
      */
     public record Config(String host, int port, Path dataDir, boolean dev, String issuer, String clientId,
-        String postgresUri, int devTokenMinutes)
+        String postgresUri, int devTokenMinutes, Path signingKey, Path certificate, List<Path> revocations)
     {
+        public Config
+        {
+            revocations = revocations == null ? List.of() : List.copyOf(revocations);
+        }
+
+        /** Without a signing key. */
+        public Config(final String host, final int port, final Path dataDir, final boolean dev, final String issuer,
+            final String clientId, final String postgresUri, final int devTokenMinutes)
+        {
+            this(host, port, dataDir, dev, issuer, clientId, postgresUri, devTokenMinutes, null, null, List.of());
+        }
     }
 
     /** A running API: close it to stop. */
@@ -71,10 +85,22 @@ public final class ApiLauncher
 
     private static Future<Running> startOn(final Vertx vertx, final Config config, final PrintStream log)
     {
-        final Sql sql;
+        final ReleaseSigner signer;
         try
         {
             Files.createDirectories(config.dataDir());
+            signer = config.dev() && config.signingKey() == null ? ReleaseSigner.devKeys(config.dataDir()) :
+                config.signingKey() == null ? null : ReleaseSigner.read(config.signingKey(), config.certificate(),
+                config.revocations());
+        }
+        catch (final Exception e)
+        {
+            return Future.failedFuture(new IllegalStateException("cannot read the policy-signing key: " +
+                e.getMessage(), e));
+        }
+        final Sql sql;
+        try
+        {
             sql = config.postgresUri() != null ? PgSql.connect(vertx, config.postgresUri(), 16) :
                 SqliteSql.open(vertx, config.dataDir().resolve("palisade-api.db"));
         }
@@ -110,7 +136,7 @@ public final class ApiLauncher
         }
         return Future.all(store, authenticator).compose(both ->
         {
-            final ApiServer server = new ApiServer(vertx, authenticator.result(), store.result());
+            final ApiServer server = new ApiServer(vertx, authenticator.result(), store.result(), signer);
             return server.listen(config.host(), config.port()).compose(http ->
             {
                 Path tokens = null;
@@ -131,6 +157,11 @@ public final class ApiLauncher
                 log.println("policy-api: listening on http://" + config.host() + ":" + server.port() + " (store: " +
                     (config.postgresUri() != null ? "PostgreSQL " + redact(config.postgresUri()) :
                     config.dataDir().resolve("palisade-api.db")) + ")");
+                log.println(signer == null ? "policy-api: releases are disabled: no policy-signing key " +
+                    "(--signing-key, --certificate)" : "policy-api: releases are signed by key " + HexFormat.of()
+                    .formatHex(signer.key().publicKey().keyId()).substring(0, 16) + (config.dev() &&
+                    config.signingKey() == null ? " (dev mode: DPUs pin " + config.dataDir().resolve("dev-root.pub") +
+                    ")" : ""));
                 return Future.succeededFuture(new Running(vertx, server, store.result(), tokens));
             });
         }).recover(e ->

@@ -8,6 +8,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -59,12 +61,22 @@ public final class ApiServer
         }
     }
 
-    public ApiServer(final Vertx vertx, final Authenticator authenticator, final Store store)
+    /**
+     * @param signer the policy-signing key for releases; null: releases are refused (503) and everything else works.
+     */
+    public ApiServer(final Vertx vertx, final Authenticator authenticator, final Store store,
+        final ReleaseSigner signer)
     {
         this.vertx = vertx;
         this.authenticator = authenticator;
         this.store = store;
-        new PolicyRoutes(store).register(routes);
+        final Compilation compilation = new Compilation(vertx, store);
+        new PolicyRoutes(store, compilation).register(routes);
+        new InventoryRoutes(store, compilation).register(routes);
+        new RuleSetRoutes(store, compilation).register(routes);
+        new CompileRoutes(store, compilation).register(routes);
+        new ReleaseRoutes(store, compilation, signer).register(routes);
+        new DpuRoutes(store).register(routes);
         routes.add(new RouteSpec(HttpMethod.GET, "/v1/audit", "listAudit", Role.AUDIT_READERS, this::audit));
     }
 
@@ -164,6 +176,75 @@ public final class ApiServer
         }
         problem(context, context.failure() == null ? new ApiException(context.statusCode(), "error", "Error",
             "request failed") : context.failure());
+    }
+
+    /** A response body of something versioned: its ETag goes with it. */
+    record Versioned(long version, JsonObject body)
+    {
+    }
+
+    /** Answers with {@code body(result)} and, for a versioned document, its ETag (and Location when created). */
+    static <T> void reply(final Request request, final Future<T> future, final int status,
+        final Function<T, JsonObject> body)
+    {
+        future.onComplete(result ->
+        {
+            if (result.failed())
+            {
+                problem(request.context(), result.cause());
+                return;
+            }
+            final T value = result.result();
+            if (value instanceof Versioned v)
+            {
+                request.context().response().putHeader("ETag", Http.etag(v.version()));
+            }
+            if (value instanceof Store.DocumentVersion v)
+            {
+                request.context().response().putHeader("ETag", Http.etag(v.version()));
+                if (status == 201)
+                {
+                    request.context().response().putHeader("Location", "/v1/" + v.kind().path() + "/" + v.name());
+                }
+            }
+            final JsonObject json;
+            try
+            {
+                json = body.apply(value);
+            }
+            catch (final RuntimeException e)
+            {
+                problem(request.context(), e);
+                return;
+            }
+            json(request.context(), status, json);
+        });
+    }
+
+    /** Answers 204 when {@code future} succeeds. */
+    static void noContent(final Request request, final Future<?> future)
+    {
+        future.onComplete(result ->
+        {
+            if (result.failed())
+            {
+                problem(request.context(), result.cause());
+                return;
+            }
+            request.context().response().setStatusCode(204).end();
+        });
+    }
+
+    /** Answers a page: {@code {"items": [...], "next": cursor or null}}. */
+    static <T> void page(final Request request, final Future<Store.Page<T>> future,
+        final Function<T, JsonObject> item)
+    {
+        reply(request, future, 200, page ->
+        {
+            final JsonArray items = new JsonArray();
+            page.items().forEach(value -> items.add(item.apply(value)));
+            return new JsonObject().put("items", items).put("next", page.next());
+        });
     }
 
     /** Sends an error as problem+json; anything but an {@link ApiException} is a 500 that says nothing inside. */

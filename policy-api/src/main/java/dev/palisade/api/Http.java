@@ -139,4 +139,29 @@ public final class Http
     {
         return "\"" + version + "\"";
     }
+
+    /** @return a whole number given as {@code text}; 400 naming {@code field} when it is not one. */
+    public static long longValue(final String text, final String field, final String what)
+    {
+        try
+        {
+            final long value = Long.parseLong(text);
+            if (value >= 0)
+            {
+                return value;
+            }
+        }
+        catch (final NumberFormatException e)
+        {
+            // falls through to the error
+        }
+        throw ApiException.invalidField(field, "must be " + what);
+    }
+
+    /** @return an optional whole-number query parameter, or null. */
+    public static Long optionalLong(final RoutingContext context, final String name, final String what)
+    {
+        final String text = context.queryParams().get(name);
+        return text == null ? null : longValue(text, name, what);
+    }
 }

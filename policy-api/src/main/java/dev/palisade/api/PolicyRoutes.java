@@ -1,32 +1,39 @@
 package dev.palisade.api;
 
+import com.github.difflib.DiffUtils;
+import com.github.difflib.UnifiedDiffUtils;
 import dev.palisade.api.auth.Role;
 import dev.palisade.api.store.Store;
-import dev.palisade.policy.PolicyException;
 import dev.palisade.policy.PolicyParser;
-import dev.palisade.policy.PolicyProblem;
-import dev.palisade.policy.compile.PolicyCompiler;
-import dev.palisade.policy.model.Policy;
+import dev.palisade.policy.compile.PolicyDiff;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
-/** {@code /v1/policies}: policy documents with every version kept. */
+import static dev.palisade.api.store.Store.Kind.POLICY;
+
+/** {@code /v1/policies}: policy documents with every version kept, and diffs between versions. */
 final class PolicyRoutes
 {
-    /** A document may be as large as a request body allows. */
+    /** A document may be as large as the parser takes. */
     private static final int MAX_DOCUMENT_CHARS = PolicyParser.MAX_DOCUMENT_CHARS;
+    private static final int MAX_DESCRIPTION_CHARS = 1000;
+    /** The unified diff is cut beyond this many lines (the rule changes are always complete). */
+    private static final int MAX_DIFF_LINES = 5000;
     private static final Set<String> FIELDS = Set.of("document", "description");
 
     private final Store store;
+    private final Compilation compilation;
 
-    PolicyRoutes(final Store store)
+    PolicyRoutes(final Store store, final Compilation compilation)
     {
         this.store = store;
+        this.compilation = compilation;
     }
 
     void register(final List<ApiServer.RouteSpec> routes)
@@ -44,43 +51,19 @@ final class PolicyRoutes
             Role.READERS, this::history));
         routes.add(new ApiServer.RouteSpec(HttpMethod.GET, "/v1/policies/{name}/versions/{version}",
             "getPolicyVersion", Role.READERS, this::version));
-    }
-
-    /** A parsed, compiled document: its name and digest. */
-    private record Checked(String name, String digest)
-    {
-    }
-
-    /** Parses and compiles a document; its problems become a 400 naming line and column of each. */
-    static Checked check(final String document)
-    {
-        final Policy policy;
-        try
-        {
-            policy = PolicyParser.parse("document", document);
-        }
-        catch (final PolicyException e)
-        {
-            final JsonArray errors = new JsonArray();
-            for (final PolicyProblem problem : e.problems())
-            {
-                errors.add(new JsonObject().put("field", "document").put("line", problem.at().line())
-                    .put("column", problem.at().column()).put("reason", problem.message()));
-            }
-            throw ApiException.badRequest("the policy document has " + e.problems().size() +
-                (e.truncated() ? "+" : "") + " error(s)", errors);
-        }
-        return new Checked(policy.name(), "sha256:" + PolicyCompiler.compile(policy).digest());
+        routes.add(new ApiServer.RouteSpec(HttpMethod.GET, "/v1/policies/{name}/diff", "diffPolicyVersions",
+            Role.READERS, this::diff));
     }
 
     private void create(final ApiServer.Request request)
     {
         final JsonObject body = Http.body(request.context(), FIELDS);
         final String document = Http.requiredString(body, "document", MAX_DOCUMENT_CHARS);
-        final String description = Http.optionalString(body, "description", 1000);
-        final Checked checked = check(document);
-        reply(request, store.createPolicy(checked.name(), document, checked.digest(), description, request.actor()),
-            201);
+        final String description = Http.optionalString(body, "description", MAX_DESCRIPTION_CHARS);
+        final Future<Store.DocumentVersion> created = compilation.policy(document).compose(checked ->
+            store.create(POLICY, checked.policy().name(), new Store.Content(document, checked.digest(), description,
+                null), request.actor()));
+        ApiServer.reply(request, created, 201, v -> json(v, true));
     }
 
     private void update(final ApiServer.Request request)
@@ -88,107 +71,108 @@ final class PolicyRoutes
         final long expected = Http.ifMatch(request.context());
         final JsonObject body = Http.body(request.context(), FIELDS);
         final String document = Http.requiredString(body, "document", MAX_DOCUMENT_CHARS);
-        final String description = Http.optionalString(body, "description", 1000);
-        final Checked checked = check(document);
-        if (!checked.name().equals(request.param("name")))
+        final String description = Http.optionalString(body, "description", MAX_DESCRIPTION_CHARS);
+        final String name = request.param("name");
+        final Future<Store.DocumentVersion> updated = compilation.policy(document).compose(checked ->
         {
-            throw ApiException.invalidField("document", "metadata.name is '" + checked.name() + "', but this is " +
-                "policy '" + request.param("name") + "' (renaming is creating another policy)");
-        }
-        reply(request, store.updatePolicy(checked.name(), expected, document, checked.digest(), description,
-            request.actor()), 200);
+            if (!checked.policy().name().equals(name))
+            {
+                return Future.failedFuture(ApiException.invalidField("document", "metadata.name is '" +
+                    checked.policy().name() + "', but this is policy '" + name + "' (renaming is creating another " +
+                    "policy)"));
+            }
+            return store.update(POLICY, name, expected, new Store.Content(document, checked.digest(), description,
+                null), request.actor());
+        });
+        ApiServer.reply(request, updated, 200, v -> json(v, true));
     }
 
     private void delete(final ApiServer.Request request)
     {
         final long expected = Http.ifMatch(request.context());
-        store.deletePolicy(request.param("name"), expected, request.actor()).onComplete(result ->
-        {
-            if (result.failed())
-            {
-                ApiServer.problem(request.context(), result.cause());
-                return;
-            }
-            request.context().response().setStatusCode(204).end();
-        });
+        ApiServer.noContent(request, store.delete(POLICY, request.param("name"), expected, request.actor()));
     }
 
     private void get(final ApiServer.Request request)
     {
-        reply(request, store.getPolicy(request.param("name")), 200);
+        ApiServer.reply(request, store.get(POLICY, request.param("name")), 200, v -> json(v, true));
     }
 
     private void version(final ApiServer.Request request)
     {
-        final long version;
-        try
-        {
-            version = Long.parseLong(request.param("version"));
-        }
-        catch (final NumberFormatException e)
-        {
-            throw ApiException.invalidField("version", "must be a version number");
-        }
-        reply(request, store.getPolicyVersion(request.param("name"), version), 200);
+        final long version = Http.longValue(request.param("version"), "version", "a version number");
+        ApiServer.reply(request, store.getVersion(POLICY, request.param("name"), version), 200, v -> json(v, true));
     }
 
     private void list(final ApiServer.Request request)
     {
-        store.listPolicies(request.context().queryParams().get("after"), Http.limit(request.context()))
-            .onComplete(result -> page(request, result, false));
+        ApiServer.page(request, store.list(POLICY, request.context().queryParams().get("after"),
+            Http.limit(request.context())), v -> json(v, false));
     }
 
     private void history(final ApiServer.Request request)
     {
-        final String before = request.context().queryParams().get("before");
-        final Long beforeVersion;
+        final Long before = Http.optionalLong(request.context(), "before", "a version number");
+        ApiServer.page(request, store.history(POLICY, request.param("name"), before, Http.limit(request.context())),
+            v -> json(v, true));
+    }
+
+    /**
+     * {@code ?from=N&to=M} (default: the current version and the one before): what changed rule by rule, compiled
+     * against the fleet inventory as it is now, and the unified diff of the two documents.
+     */
+    private void diff(final ApiServer.Request request)
+    {
+        final String name = request.param("name");
+        final Long from = Http.optionalLong(request.context(), "from", "a version number");
+        final Long to = Http.optionalLong(request.context(), "to", "a version number");
+        final Future<Store.DocumentVersion> newer = to != null ? store.getVersion(POLICY, name, to) :
+            store.get(POLICY, name);
+        final Future<JsonObject> result = newer.compose(b -> (from != null ? store.getVersion(POLICY, name, from) :
+            b.version() > 1 ? store.getVersion(POLICY, name, b.version() - 1) :
+            Future.<Store.DocumentVersion>failedFuture(ApiException.invalidField("from", "policy '" + name +
+                "' has one version only; nothing to compare it with"))).compose(a ->
+        {
+            if (a.document() == null || b.document() == null)
+            {
+                return Future.failedFuture(ApiException.invalidField(a.document() == null ? "from" : "to",
+                    "version " + (a.document() == null ? a.version() : b.version()) + " is the policy's deletion; " +
+                    "it has no document"));
+            }
+            return compilation.fleet().compose(fleet -> compilation.blocking(() -> diff(a, b, fleet)));
+        }));
+        ApiServer.reply(request, result, 200, json -> json);
+    }
+
+    private static JsonObject diff(final Store.DocumentVersion a, final Store.DocumentVersion b,
+        final Compilation.Fleet fleet)
+    {
+        final JsonObject out = new JsonObject().put("name", a.name()).put("from", a.version()).put("to", b.version())
+            .put("inventory_version", fleet.version());
         try
         {
-            beforeVersion = before == null ? null : Long.parseLong(before);
+            final List<PolicyDiff.Change> changes = PolicyDiff.diff(Compilation.compile(a.document(), fleet)
+                .compiled(), Compilation.compile(b.document(), fleet).compiled());
+            final JsonArray rules = new JsonArray();
+            changes.forEach(c -> rules.add(new JsonObject().put("change", c.kind().label()).put("rule", c.rule())
+                .put("fields", new JsonArray(c.fields()))));
+            out.put("rules", rules);
         }
-        catch (final NumberFormatException e)
+        catch (final ApiException e)
         {
-            throw ApiException.invalidField("before", "must be a version number");
+            // An old version may no longer compile against today's inventory: the text diff still helps.
+            out.put("rules", null).put("rules_unavailable", e.getMessage());
         }
-        store.policyHistory(request.param("name"), beforeVersion, Http.limit(request.context()))
-            .onComplete(result -> page(request, result, true));
+        final List<String> before = Arrays.asList(a.document().split("\r?\n", -1));
+        final List<String> after = Arrays.asList(b.document().split("\r?\n", -1));
+        final List<String> unified = UnifiedDiffUtils.generateUnifiedDiff(a.name() + "@" + a.version(),
+            b.name() + "@" + b.version(), before, DiffUtils.diff(before, after), 3);
+        final boolean cut = unified.size() > MAX_DIFF_LINES;
+        return out.put("text", String.join("\n", cut ? unified.subList(0, MAX_DIFF_LINES) : unified))
+            .put("text_truncated", cut);
     }
 
-    private static void page(final ApiServer.Request request,
-        final io.vertx.core.AsyncResult<Store.Page<Store.PolicyVersion>> result, final boolean withDocuments)
-    {
-        if (result.failed())
-        {
-            ApiServer.problem(request.context(), result.cause());
-            return;
-        }
-        final JsonArray items = new JsonArray();
-        result.result().items().forEach(v -> items.add(json(v, withDocuments)));
-        ApiServer.json(request.context(), 200, new JsonObject().put("items", items).put("next",
-            result.result().next()));
-    }
-
-    private static void reply(final ApiServer.Request request, final Future<Store.PolicyVersion> future,
-        final int status)
-    {
-        future.onComplete(result ->
-        {
-            if (result.failed())
-            {
-                ApiServer.problem(request.context(), result.cause());
-                return;
-            }
-            final Store.PolicyVersion v = result.result();
-            request.context().response().putHeader("ETag", Http.etag(v.version()));
-            if (status == 201)
-            {
-                request.context().response().putHeader("Location", "/v1/policies/" + v.name());
-            }
-            ApiServer.json(request.context(), status, json(v, true));
-        });
-    }
-
-    static JsonObject json(final Store.PolicyVersion v, final boolean withDocument)
+    static JsonObject json(final Store.DocumentVersion v, final boolean withDocument)
     {
         final JsonObject out = new JsonObject().put("name", v.name()).put("version", v.version())
             .put("digest", v.digest()).put("description", v.description()).put("author", v.author())

@@ -5,8 +5,8 @@ import dev.palisade.api.auth.DevAuth;
 import dev.palisade.api.auth.Role;
 import dev.palisade.api.store.SqliteSql;
 import dev.palisade.api.store.Store;
+import dev.palisade.api.testing.RouteWalk;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +56,7 @@ class ApiServerTest
         tokens = dev.tokenPerRole();
         store = Store.open(SqliteSql.open(vertx, dir.resolve("api.db")), Clock.systemUTC()).toCompletionStage()
             .toCompletableFuture().get(30, TimeUnit.SECONDS);
-        server = new ApiServer(vertx, new Authenticator(dev.provider(), null), store);
+        server = new ApiServer(vertx, new Authenticator(dev.provider(), null), store, null);
         server.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
@@ -137,30 +137,13 @@ class ApiServerTest
     @Test
     void everyRouteRefusesNoTokenAndRolesItDoesNotAllow() throws Exception
     {
-        int checked = 0;
-        for (final ApiServer.RouteSpec route : server.routes())
+        final List<RouteWalk.Caller> callers = new ArrayList<>();
+        for (final Role role : Role.values())
         {
-            final String path = route.path().replace("{name}", "p").replace("{version}", "1");
-            final String body = route.method() == HttpMethod.POST || route.method() == HttpMethod.PUT ? "{}" : null;
-            final HttpResponse<String> anonymous = call(route.method().name(), path, null, body, "\"1\"");
-            assertEquals(401, anonymous.statusCode(), route.toString());
-            assertEquals("application/problem+json", anonymous.headers().firstValue("Content-Type").orElse(""));
-            assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
-            final HttpResponse<String> forged = call(route.method().name(), path, tampered(tokens.get("policy-admin")),
-                body, "\"1\"");
-            assertEquals(401, forged.statusCode(), "a token with a changed signature: " + route);
-            for (final Role role : Role.values())
-            {
-                if (!route.roles().contains(role))
-                {
-                    final HttpResponse<String> refused = call(route.method().name(), path, tokens.get(role.label()),
-                        body, "\"1\"");
-                    assertEquals(403, refused.statusCode(), role + " on " + route);
-                    assertTrue(refused.body().contains("needs one of the roles"), refused.body());
-                    checked++;
-                }
-            }
+            callers.add(new RouteWalk.Caller(role.label(), tokens.get(role.label()), Set.of(role)));
         }
+        final int checked = RouteWalk.assertRefusals(server.routes(), ApiServerTest::call,
+            Map.of("a token with a changed signature", tampered(tokens.get("policy-admin"))), callers);
         assertTrue(checked > 0);
     }
 

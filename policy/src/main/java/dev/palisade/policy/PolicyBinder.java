@@ -98,15 +98,39 @@ final class PolicyBinder
     private final Map<String, SourceLocation> workloadNames = new LinkedHashMap<>();
     private final Map<String, SourceLocation> groupNames = new LinkedHashMap<>();
     private final Map<String, SourceLocation> ruleNames = new HashMap<>();
+    private final Inventory fleet;
+    private final Map<String, SourceLocation> fleetWorkloadNames = new LinkedHashMap<>();
+    private final Map<String, SourceLocation> fleetGroupNames = new LinkedHashMap<>();
+    /** What rules may refer to: set once the inventory is bound. */
+    private Map<String, SourceLocation> knownWorkloads = Map.of();
+    private Map<String, SourceLocation> knownGroups = Map.of();
 
     /**
      * @param maxValues how many nodes the walk may visit; a node reached through several aliases counts each time, so
      *                  this bounds the work a small document full of aliases can cause.
+     * @param fleet     workloads and groups kept outside the policy (the policy API's inventory): rules may refer to
+     *                  them, the policy may not define them again, and the bound policy's inventory holds them first.
      */
-    PolicyBinder(final Problems problems, final int maxValues)
+    PolicyBinder(final Problems problems, final int maxValues, final Inventory fleet)
     {
         this.problems = problems;
         this.maxValues = maxValues;
+        this.fleet = fleet;
+        fleet.workloads().forEach(w -> fleetWorkloadNames.put(w.name(), w.at()));
+        fleet.groups().forEach(g -> fleetGroupNames.put(g.name(), g.at()));
+    }
+
+    /** A document that is only an inventory (a mapping with workloads and groups); null when a problem was added. */
+    Inventory bindInventory(final Optional<Node> document)
+    {
+        if (document.isEmpty())
+        {
+            problems.add(problems.start(), "empty document; expected an inventory: a mapping with workloads and " +
+                "groups");
+            return null;
+        }
+        final Inventory inventory = inventoryOf(document.get());
+        return problems.any() ? null : inventory;
     }
 
     /** The policy, or null when a problem was added. */
@@ -149,12 +173,17 @@ final class PolicyBinder
         }
 
         // The inventory first, wherever it is written: rules refer to its names.
-        final Inventory inventory = inventory(fields.get("inventory"));
+        final Inventory own = fields.has("inventory") ? inventoryOf(fields.value("inventory")) :
+            new Inventory(List.of(), List.of());
+        knownWorkloads = known(workloadNames, fleetWorkloadNames);
+        knownGroups = known(groupNames, fleetGroupNames);
         final Map<TierName, List<Rule>> tiers = tiers(fields.get("tiers"));
-        if (name == null || description == null || inventory == null || tiers == null || problems.any())
+        if (name == null || description == null || own == null || tiers == null || problems.any())
         {
             return null;
         }
+        final Inventory inventory = fleet.workloads().isEmpty() && fleet.groups().isEmpty() ? own :
+            new Inventory(concat(fleet.workloads(), own.workloads()), concat(fleet.groups(), own.groups()));
         return new Policy(name, description, inventory, tiers, problems.at(root));
     }
 
@@ -174,13 +203,16 @@ final class PolicyBinder
     // ---------------------------------------------------------------------------------------------------------------
     // Inventory (docs/policy-language.md: inventory.workloads, inventory.groups)
 
-    private Inventory inventory(final NodeTuple field)
+    private static <T> List<T> concat(final List<T> first, final List<T> second)
     {
-        if (field == null)
-        {
-            return new Inventory(List.of(), List.of());
-        }
-        final MappingNode map = mapping(field.getValueNode(), "the inventory (a mapping with workloads and groups)");
+        final List<T> all = new ArrayList<>(first);
+        all.addAll(second);
+        return List.copyOf(all);
+    }
+
+    private Inventory inventoryOf(final Node node)
+    {
+        final MappingNode map = mapping(node, "the inventory (a mapping with workloads and groups)");
         if (map == null)
         {
             return null;
@@ -234,7 +266,7 @@ final class PolicyBinder
         }
         final Fields fields = fields(map, WORKLOAD_KEYS);
         require(map, fields, "a workload", "name");
-        final String name = define(fields.get("name"), "workload", workloadNames);
+        final String name = define(fields.get("name"), "workload", workloadNames, fleetWorkloadNames);
         final Map<String, String> labels = fields.has("labels") ?
             labels(fields.value("labels"), "the workload's labels", false) : Map.of();
         final List<Cidr> addresses = fields.has("addresses") ?
@@ -256,7 +288,7 @@ final class PolicyBinder
         }
         final Fields fields = fields(map, GROUP_KEYS);
         require(map, fields, "a group", "name");
-        final String name = define(fields.get("name"), "group", groupNames);
+        final String name = define(fields.get("name"), "group", groupNames, fleetGroupNames);
         final List<Cidr> cidrs = fields.has("cidrs") ?
             cidrs(fields.value("cidrs"), "the group's cidrs") : List.of();
         final Map<String, String> labels = fields.has("labels") ?
@@ -423,12 +455,12 @@ final class PolicyBinder
             }
             case "group" ->
             {
-                final String name = reference(value, "group", groupNames, "workload", workloadNames);
+                final String name = reference(value, "group", knownGroups, "workload", knownWorkloads);
                 yield name == null ? null : new Selector.Group(name, at);
             }
             case "workload" ->
             {
-                final String name = reference(value, "workload", workloadNames, "group", groupNames);
+                final String name = reference(value, "workload", knownWorkloads, "group", knownGroups);
                 yield name == null ? null : new Selector.Workload(name, at);
             }
             case "cidrs" ->
@@ -748,6 +780,32 @@ final class PolicyBinder
             }
         }
         return valid ? List.copyOf(cidrs) : null;
+    }
+
+    /** The names a reference may use: the fleet's, then the document's own. */
+    private static Map<String, SourceLocation> known(final Map<String, SourceLocation> own,
+        final Map<String, SourceLocation> fleetNames)
+    {
+        if (fleetNames.isEmpty())
+        {
+            return own;
+        }
+        final Map<String, SourceLocation> all = new LinkedHashMap<>(fleetNames);
+        all.putAll(own);
+        return all;
+    }
+
+    /** A new name of a workload or group: valid, not defined before in the document nor in the fleet inventory. */
+    private String define(final NodeTuple field, final String kind, final Map<String, SourceLocation> defined,
+        final Map<String, SourceLocation> fleetNames)
+    {
+        final String name = define(field, kind, defined);
+        if (name != null && fleetNames.containsKey(name))
+        {
+            problems.add(problems.at(field.getValueNode()), kind + " " + quote(name) + " is defined in the fleet " +
+                "inventory already; refer to it by name, or rename this one");
+        }
+        return name;
     }
 
     /** A new name of a workload, group or rule: valid and not defined before in {@code defined}. */

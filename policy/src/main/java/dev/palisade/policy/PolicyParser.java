@@ -1,5 +1,6 @@
 package dev.palisade.policy;
 
+import dev.palisade.policy.model.Inventory;
 import dev.palisade.policy.model.Policy;
 import dev.palisade.policy.model.SourceLocation;
 import org.snakeyaml.engine.v2.api.LoadSettings;
@@ -21,8 +22,10 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
  * Parses a policy document (docs/policy-language.md) into the validated {@link Policy} model. The document is
@@ -55,6 +58,7 @@ public final class PolicyParser
     public static final int MAX_VALUES = 1_000_000;
 
     private static final int MAX_MESSAGE_CODE_POINTS = 240;
+    private static final Inventory EMPTY_INVENTORY = new Inventory(List.of(), List.of());
 
     private PolicyParser()
     {
@@ -98,13 +102,44 @@ public final class PolicyParser
      */
     public static Policy parse(final String sourceName, final String text) throws PolicyException
     {
+        return parse(sourceName, text, EMPTY_INVENTORY);
+    }
+
+    /**
+     * Parses a policy document whose rules may also refer to workloads and groups of a fleet inventory kept outside
+     * it (the policy API's, from {@link #parseInventory}). The policy may not define those names again; the returned
+     * policy's inventory holds the fleet's entries first, then its own.
+     *
+     * @throws PolicyException when the document is not a valid policy against that inventory
+     */
+    public static Policy parse(final String sourceName, final String text, final Inventory fleet)
+        throws PolicyException
+    {
+        Objects.requireNonNull(fleet, "fleet");
+        return read(sourceName, text, fleet, PolicyBinder::bind);
+    }
+
+    /**
+     * Parses an inventory document: a mapping with {@code workloads} and {@code groups}, written as a policy's
+     * {@code inventory} section is (docs/policy-language.md).
+     *
+     * @throws PolicyException when the document is not a valid inventory
+     */
+    public static Inventory parseInventory(final String sourceName, final String text) throws PolicyException
+    {
+        return read(sourceName, text, EMPTY_INVENTORY, PolicyBinder::bindInventory);
+    }
+
+    private static <T> T read(final String sourceName, final String text, final Inventory fleet,
+        final BiFunction<PolicyBinder, Optional<Node>, T> bind) throws PolicyException
+    {
         Objects.requireNonNull(sourceName, "sourceName");
         Objects.requireNonNull(text, "text");
         final Problems problems = new Problems(sourceName, MAX_PROBLEMS);
-        Policy policy = null;
+        T result = null;
         try
         {
-            policy = read(text, problems);
+            result = read(text, problems, fleet, bind);
         }
         catch (final YamlEngineException e)
         {
@@ -116,14 +151,15 @@ public final class PolicyParser
             problems.add(problems.start(), "internal error while reading the policy (" + e.getClass().getName() +
                 "); the policy is rejected; please report this");
         }
-        if (policy == null || problems.any())
+        if (result == null || problems.any())
         {
             throw problems.toException();
         }
-        return policy;
+        return result;
     }
 
-    private static Policy read(final String text, final Problems problems)
+    private static <T> T read(final String text, final Problems problems, final Inventory fleet,
+        final BiFunction<PolicyBinder, Optional<Node>, T> bind)
     {
         if (text.length() > MAX_DOCUMENT_CHARS)
         {
@@ -137,7 +173,7 @@ public final class PolicyParser
             return null;
         }
         final Optional<Node> document = new Compose(settings).composeString(text);
-        return new PolicyBinder(problems, MAX_VALUES).bind(document);
+        return bind.apply(new PolicyBinder(problems, MAX_VALUES, fleet), document);
     }
 
     private static LoadSettings settings(final String sourceName)

@@ -47,10 +47,16 @@ public final class PgSql implements Sql
     @Override
     public <T> Future<T> transaction(final Function<Tx, Future<T>> body)
     {
-        return pool.withTransaction(connection -> body.apply(new PgTx(connection)));
+        return pool.withTransaction(connection -> body.apply(new PgTx(connection, true)));
     }
 
-    private record PgTx(SqlConnection connection) implements Tx
+    @Override
+    public <T> Future<T> read(final Function<Tx, Future<T>> body)
+    {
+        return pool.withConnection(connection -> body.apply(new PgTx(connection, false)));
+    }
+
+    private record PgTx(SqlConnection connection, boolean writes) implements Tx
     {
         @Override
         public Future<List<Object[]>> query(final String sql, final Object... params)
@@ -77,6 +83,10 @@ public final class PgSql implements Sql
         @Override
         public Future<Integer> update(final String sql, final Object... params)
         {
+            if (!writes)
+            {
+                return Future.failedFuture(new IllegalStateException("a read may not change anything: " + sql));
+            }
             return connection.preparedQuery(sql).execute(tuple(params)).map(rows -> rows.rowCount());
         }
 

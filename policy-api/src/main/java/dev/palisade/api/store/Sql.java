@@ -15,6 +15,9 @@ public interface Sql extends AutoCloseable
     /** Statements run by the body commit together, or not at all when its future fails. */
     <T> Future<T> transaction(Function<Tx, Future<T>> body);
 
+    /** Queries that change nothing, run as one consistent read (on a reader where the database has them). */
+    <T> Future<T> read(Function<Tx, Future<T>> body);
+
     /** @return which SQL dialect (for the few statements that differ). */
     Dialect dialect();
 

@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -22,23 +23,59 @@ import java.util.regex.Pattern;
  * survives a power cut; a torn write is rolled back on the next open.
  * <p>
  * A transaction's body runs on that thread, and every statement completes before the next is issued: the body
- * composes already-completed futures, which run inline.
+ * composes already-completed futures, which run inline. Reads run on their own connections and threads (WAL lets
+ * readers see the last commit while the writer works), each in a read transaction: one consistent snapshot.
  */
 public final class SqliteSql implements Sql
 {
     private static final Pattern DOLLAR_PARAMETER = Pattern.compile("\\$(\\d+)");
+    /** Reader connections, each on its own thread. */
+    private static final int READERS = 2;
 
-    private final WorkerExecutor executor;
-    private final Connection connection;
-
-    private SqliteSql(final WorkerExecutor executor, final Connection connection)
+    /** One connection and the one thread that uses it. */
+    private record Lane(WorkerExecutor executor, Connection connection, boolean writes)
     {
-        this.executor = executor;
-        this.connection = connection;
+    }
+
+    private final Lane writer;
+    private final Lane[] readers;
+    private final AtomicInteger nextReader = new AtomicInteger();
+
+    private SqliteSql(final Lane writer, final Lane[] readers)
+    {
+        this.writer = writer;
+        this.readers = readers;
     }
 
     /** Opens (creating when absent) the database file. */
     public static SqliteSql open(final Vertx vertx, final Path file) throws SQLException
+    {
+        final String name = "palisade-sqlite-" + file.getFileName() + "-" + System.identityHashCode(file);
+        final Lane writer = new Lane(vertx.createSharedWorkerExecutor(name, 1), connect(file), true);
+        final Lane[] readers = new Lane[READERS];
+        try
+        {
+            for (int i = 0; i < READERS; i++)
+            {
+                readers[i] = new Lane(vertx.createSharedWorkerExecutor(name + "-read-" + i, 1), connect(file), false);
+            }
+        }
+        catch (final SQLException e)
+        {
+            close(writer);
+            for (final Lane reader : readers)
+            {
+                if (reader != null)
+                {
+                    close(reader);
+                }
+            }
+            throw e;
+        }
+        return new SqliteSql(writer, readers);
+    }
+
+    private static Connection connect(final Path file) throws SQLException
     {
         final Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
         try (Statement statement = connection.createStatement())
@@ -49,7 +86,7 @@ public final class SqliteSql implements Sql
             statement.execute("PRAGMA busy_timeout=5000");
         }
         connection.setAutoCommit(false);
-        return new SqliteSql(vertx.createSharedWorkerExecutor("palisade-sqlite-" + file.getFileName(), 1), connection);
+        return connection;
     }
 
     @Override
@@ -61,12 +98,24 @@ public final class SqliteSql implements Sql
     @Override
     public <T> Future<T> transaction(final Function<Tx, Future<T>> body)
     {
-        return executor.executeBlocking(() ->
+        return run(writer, body);
+    }
+
+    @Override
+    public <T> Future<T> read(final Function<Tx, Future<T>> body)
+    {
+        return run(readers[Math.floorMod(nextReader.getAndIncrement(), readers.length)], body);
+    }
+
+    private static <T> Future<T> run(final Lane lane, final Function<Tx, Future<T>> body)
+    {
+        final Connection connection = lane.connection();
+        return lane.executor().executeBlocking(() ->
         {
             final Future<T> result;
             try
             {
-                result = body.apply(new JdbcTx());
+                result = body.apply(new JdbcTx(connection, lane.writes()));
             }
             catch (final RuntimeException e)
             {
@@ -78,10 +127,15 @@ public final class SqliteSql implements Sql
                 connection.rollback();
                 throw new IllegalStateException("a SQLite transaction body must complete on its thread");
             }
-            if (result.failed())
+            if (result.failed() || !lane.writes())
             {
+                // A read ends its snapshot so that checkpoints can go on.
                 connection.rollback();
-                throw asException(result.cause());
+                if (result.failed())
+                {
+                    throw asException(result.cause());
+                }
+                return result.result();
             }
             connection.commit();
             return result.result();
@@ -93,7 +147,7 @@ public final class SqliteSql implements Sql
         return cause instanceof Exception e ? e : new RuntimeException(cause);
     }
 
-    private final class JdbcTx implements Tx
+    private record JdbcTx(Connection connection, boolean writes) implements Tx
     {
         @Override
         public Future<List<Object[]>> query(final String sql, final Object... params)
@@ -123,6 +177,10 @@ public final class SqliteSql implements Sql
         @Override
         public Future<Integer> update(final String sql, final Object... params)
         {
+            if (!writes)
+            {
+                return Future.failedFuture(new IllegalStateException("a read may not change anything: " + sql));
+            }
             try (PreparedStatement statement = prepare(sql, params))
             {
                 return Future.succeededFuture(statement.executeUpdate());
@@ -148,14 +206,23 @@ public final class SqliteSql implements Sql
     @Override
     public void close()
     {
+        for (final Lane reader : readers)
+        {
+            close(reader);
+        }
+        close(writer);
+    }
+
+    private static void close(final Lane lane)
+    {
         try
         {
-            connection.close();
+            lane.connection().close();
         }
         catch (final SQLException e)
         {
             // Closing after a failure: nothing more to do; WAL recovery happens on the next open.
         }
-        executor.close();
+        lane.executor().close();
     }
 }

@@ -6,10 +6,12 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * Everything the API keeps, over either database ({@link Sql}): policies with every version, and the append-only
- * audit log, which each change writes in the same transaction as the change itself (nothing changes unaudited).
+ * Everything the API keeps, over either database ({@link Sql}): versioned documents (policies, DPI rule sets, the
+ * fleet inventory) with every version kept, signed releases, the DPU fleet, and the append-only audit log, which
+ * each change writes in the same transaction as the change itself (nothing changes unaudited).
  * Optimistic concurrency: every update names the version it changes, and fails with 412 when another got there
  * first.
  */
@@ -28,18 +30,28 @@ public final class Store implements AutoCloseable
     public static Future<Store> open(final Sql sql, final Clock clock)
     {
         final boolean postgres = sql.dialect() == Sql.Dialect.POSTGRES;
+        final String serial = postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
+        final String blob = postgres ? "BYTEA" : "BLOB";
         final List<String> schema = List.of(
-            "CREATE TABLE IF NOT EXISTS policies (name TEXT PRIMARY KEY, current_version BIGINT NOT NULL, " +
-                "deleted BIGINT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS policy_versions (name TEXT NOT NULL, version BIGINT NOT NULL, document TEXT, " +
-                "digest TEXT, description TEXT, author TEXT NOT NULL, created_at TEXT NOT NULL, " +
-                "deleted BIGINT NOT NULL, PRIMARY KEY (name, version))",
-            postgres ?
-                "CREATE TABLE IF NOT EXISTS audit (id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, " +
-                    "roles TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL, detail TEXT NOT NULL)" :
-                "CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, " +
-                    "actor TEXT NOT NULL, roles TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL, " +
-                    "detail TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS documents (kind TEXT NOT NULL, name TEXT NOT NULL, " +
+                "current_version BIGINT NOT NULL, deleted BIGINT NOT NULL, created_at TEXT NOT NULL, " +
+                "updated_at TEXT NOT NULL, PRIMARY KEY (kind, name))",
+            "CREATE TABLE IF NOT EXISTS document_versions (kind TEXT NOT NULL, name TEXT NOT NULL, " +
+                "version BIGINT NOT NULL, document TEXT, digest TEXT, description TEXT, extra TEXT, " +
+                "author TEXT NOT NULL, created_at TEXT NOT NULL, deleted BIGINT NOT NULL, " +
+                "PRIMARY KEY (kind, name, version))",
+            "CREATE TABLE IF NOT EXISTS releases (id " + serial + ", target TEXT NOT NULL, version BIGINT NOT NULL, " +
+                "policy_name TEXT NOT NULL, policy_version BIGINT NOT NULL, inventory_version BIGINT NOT NULL, " +
+                "rulesets TEXT NOT NULL, digest TEXT NOT NULL, previous_digest TEXT, issued_at TEXT NOT NULL, " +
+                "expires_at TEXT NOT NULL, summary TEXT NOT NULL, bundle " + blob + " NOT NULL, " +
+                "author TEXT NOT NULL, UNIQUE (target, version))",
+            "CREATE TABLE IF NOT EXISTS dpus (id TEXT PRIMARY KEY, labels TEXT NOT NULL, " +
+                "registered_at TEXT NOT NULL, attestation TEXT NOT NULL, attested_at TEXT, active_version BIGINT, " +
+                "active_digest TEXT, last_ack_version BIGINT, last_ack_at TEXT, last_nack_version BIGINT, " +
+                "last_nack_reason TEXT, last_nack_at TEXT, last_seen TEXT, counters TEXT NOT NULL, " +
+                "quarantined BIGINT NOT NULL, quarantine_reason TEXT, quarantined_by TEXT, quarantined_at TEXT)",
+            "CREATE TABLE IF NOT EXISTS audit (id " + serial + ", at TEXT NOT NULL, actor TEXT NOT NULL, " +
+                "roles TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL, detail TEXT NOT NULL)",
             // Append-only, enforced by the database too: a row of the audit log can be neither changed nor removed.
             postgres ?
                 "CREATE OR REPLACE FUNCTION palisade_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS " +
@@ -68,9 +80,42 @@ public final class Store implements AutoCloseable
     {
     }
 
-    /** One version of a policy; a deleted policy's last version has no document. */
-    public record PolicyVersion(String name, long version, String document, String digest, String description,
-        String author, String createdAt, boolean deleted)
+    /** What kinds of versioned document the store keeps; {@code path} names them in URLs and the audit log. */
+    public enum Kind
+    {
+        POLICY("policy", "policies"), RULESET("rule set", "rulesets"), INVENTORY("inventory", "inventory");
+
+        private final String label;
+        private final String path;
+
+        Kind(final String label, final String path)
+        {
+            this.label = label;
+            this.path = path;
+        }
+
+        public String label()
+        {
+            return label;
+        }
+
+        public String path()
+        {
+            return path;
+        }
+
+        String action(final String verb)
+        {
+            return name().toLowerCase(java.util.Locale.ROOT) + "." + verb;
+        }
+    }
+
+    /**
+     * One version of a document; a deleted document's last version has no document. {@code extra} is JSON the kind
+     * keeps beside the text (a rule set's disabled rules).
+     */
+    public record DocumentVersion(Kind kind, String name, long version, String document, String digest,
+        String description, String extra, String author, String createdAt, boolean deleted)
     {
     }
 
@@ -85,85 +130,125 @@ public final class Store implements AutoCloseable
     {
     }
 
-    public Future<PolicyVersion> createPolicy(final String name, final String document, final String digest,
-        final String description, final Actor actor)
+    /** What a new version holds. */
+    public record Content(String document, String digest, String description, String extra)
+    {
+    }
+
+    private static String quoted(final Kind kind, final String name)
+    {
+        return kind.label() + " '" + name + "'";
+    }
+
+    public Future<DocumentVersion> create(final Kind kind, final String name, final Content content,
+        final Actor actor)
     {
         final String now = clock.instant().toString();
-        return sql.transaction(tx -> tx.query("SELECT current_version, deleted FROM policies WHERE name = $1", name)
+        return sql.transaction(tx -> tx.query("SELECT current_version, deleted FROM documents WHERE kind = $1 AND " +
+            "name = $2", kind.name(), name)
             .compose(rows ->
             {
                 if (!rows.isEmpty() && (Long)rows.getFirst()[1] == 0)
                 {
-                    return Future.failedFuture(ApiException.conflict("policy '" + name + "' exists; update it with " +
-                        "PUT and If-Match"));
+                    return Future.failedFuture(ApiException.conflict(quoted(kind, name) + " exists; update it " +
+                        "with PUT and If-Match"));
                 }
                 // A name used before continues its history.
                 final long version = rows.isEmpty() ? 1 : (Long)rows.getFirst()[0] + 1;
                 final Future<Integer> upsert = rows.isEmpty() ?
-                    tx.update("INSERT INTO policies (name, current_version, deleted, created_at, updated_at) " +
-                        "VALUES ($1, $2, 0, $3, $3)", name, version, now) :
-                    tx.update("UPDATE policies SET current_version = $2, deleted = 0, updated_at = $3 WHERE name = $1",
-                        name, version, now);
-                final PolicyVersion created = new PolicyVersion(name, version, document, digest, description,
-                    actor.name(), now, false);
+                    tx.update("INSERT INTO documents (kind, name, current_version, deleted, created_at, " +
+                        "updated_at) VALUES ($1, $2, $3, 0, $4, $4)", kind.name(), name, version, now) :
+                    tx.update("UPDATE documents SET current_version = $3, deleted = 0, updated_at = $4 WHERE " +
+                        "kind = $1 AND name = $2", kind.name(), name, version, now);
+                final DocumentVersion created = new DocumentVersion(kind, name, version, content.document(),
+                    content.digest(), content.description(), content.extra(), actor.name(), now, false);
                 return upsert.compose(ignored -> insertVersion(tx, created))
-                    .compose(ignored -> audit(tx, actor, "policy.create", "policies/" + name, "version " + version +
-                        ", digest " + digest))
+                    .compose(ignored -> audit(tx, actor, kind.action("create"), kind.path() + "/" + name,
+                        "version " + version + ", digest " + content.digest()))
                     .map(ignored -> created);
             }));
     }
 
-    public Future<PolicyVersion> updatePolicy(final String name, final long expectedVersion, final String document,
-        final String digest, final String description, final Actor actor)
+    /** A new version of a live document that is at {@code expectedVersion}; 404 when absent, 412 when it moved on. */
+    public Future<DocumentVersion> update(final Kind kind, final String name, final long expectedVersion,
+        final Content content, final Actor actor)
+    {
+        return update(kind, name, expectedVersion, content, actor, "update");
+    }
+
+    private Future<DocumentVersion> update(final Kind kind, final String name, final long expectedVersion,
+        final Content content, final Actor actor, final String verb)
     {
         final String now = clock.instant().toString();
-        return sql.transaction(tx -> bump(tx, name, expectedVersion, now, false).compose(version ->
+        return sql.transaction(tx -> bump(tx, kind, name, expectedVersion, now, false).compose(version ->
         {
-            final PolicyVersion updated = new PolicyVersion(name, version, document, digest, description,
-                actor.name(), now, false);
+            final DocumentVersion updated = new DocumentVersion(kind, name, version, content.document(),
+                content.digest(), content.description(), content.extra(), actor.name(), now, false);
             return insertVersion(tx, updated)
-                .compose(ignored -> audit(tx, actor, "policy.update", "policies/" + name, "version " + version +
-                    ", digest " + digest))
+                .compose(ignored -> audit(tx, actor, kind.action(verb), kind.path() + "/" + name, "version " +
+                    version + ", digest " + content.digest()))
                 .map(ignored -> updated);
         }));
     }
 
-    /** Deletes a policy; its history stays, ending in a deletion version. */
-    public Future<Long> deletePolicy(final String name, final long expectedVersion, final Actor actor)
+    /**
+     * Replaces a document that always exists (the inventory): version 0 is its empty start, so the first write
+     * names {@code If-Match: "0"}.
+     */
+    public Future<DocumentVersion> put(final Kind kind, final String name, final long expectedVersion,
+        final Content content, final Actor actor)
+    {
+        if (expectedVersion != 0)
+        {
+            return update(kind, name, expectedVersion, content, actor, "update");
+        }
+        return create(kind, name, content, actor).recover(e -> e instanceof ApiException api &&
+            api.status() == 409 ? Future.failedFuture(ApiException.preconditionFailed(quoted(kind, name) +
+            " has versions already, not 0 (If-Match); fetch it again and reapply your change")) :
+            Future.failedFuture(e));
+    }
+
+    /** Deletes a document; its history stays, ending in a deletion version. */
+    public Future<Long> delete(final Kind kind, final String name, final long expectedVersion, final Actor actor)
     {
         final String now = clock.instant().toString();
-        return sql.transaction(tx -> bump(tx, name, expectedVersion, now, true).compose(version ->
-            insertVersion(tx, new PolicyVersion(name, version, null, null, null, actor.name(), now, true))
-                .compose(ignored -> audit(tx, actor, "policy.delete", "policies/" + name, "version " + version))
+        return sql.transaction(tx -> bump(tx, kind, name, expectedVersion, now, true).compose(version ->
+            insertVersion(tx, new DocumentVersion(kind, name, version, null, null, null, null, actor.name(), now,
+                true))
+                .compose(ignored -> audit(tx, actor, kind.action("delete"), kind.path() + "/" + name, "version " +
+                    version))
                 .map(ignored -> version)));
     }
 
-    /** Moves a live policy from {@code expectedVersion} to the next; 404 when absent, 412 when it moved on. */
-    private static Future<Long> bump(final Sql.Tx tx, final String name, final long expectedVersion,
+    /** Moves a live document from {@code expectedVersion} to the next; 404 when absent, 412 when it moved on. */
+    private static Future<Long> bump(final Sql.Tx tx, final Kind kind, final String name, final long expectedVersion,
         final String now, final boolean delete)
     {
-        return tx.update("UPDATE policies SET current_version = current_version + 1, deleted = $4, updated_at = $3 " +
-            "WHERE name = $1 AND current_version = $2 AND deleted = 0", name, expectedVersion, now, delete ? 1L : 0L)
+        return tx.update("UPDATE documents SET current_version = current_version + 1, deleted = $5, updated_at = $4 " +
+            "WHERE kind = $1 AND name = $2 AND current_version = $3 AND deleted = 0", kind.name(), name,
+            expectedVersion, now, delete ? 1L : 0L)
             .compose(changed ->
             {
                 if (changed == 1)
                 {
                     return Future.succeededFuture(expectedVersion + 1);
                 }
-                return tx.query("SELECT current_version, deleted FROM policies WHERE name = $1", name).compose(rows ->
+                return tx.query("SELECT current_version, deleted FROM documents WHERE kind = $1 AND name = $2",
+                    kind.name(), name).compose(rows ->
                     rows.isEmpty() || (Long)rows.getFirst()[1] != 0 ?
-                        Future.failedFuture(ApiException.notFound("policy '" + name + "'")) :
-                        Future.failedFuture(ApiException.preconditionFailed("policy '" + name + "' is at version " +
+                        Future.failedFuture(ApiException.notFound(quoted(kind, name))) :
+                        Future.failedFuture(ApiException.preconditionFailed(quoted(kind, name) + " is at version " +
                             rows.getFirst()[0] + ", not " + expectedVersion + " (If-Match); fetch it again and " +
                             "reapply your change")));
             });
     }
 
-    private static Future<Integer> insertVersion(final Sql.Tx tx, final PolicyVersion v)
+    private static Future<Integer> insertVersion(final Sql.Tx tx, final DocumentVersion v)
     {
-        return tx.update("INSERT INTO policy_versions (name, version, document, digest, description, author, " +
-            "created_at, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", v.name(), v.version(), v.document(),
-            v.digest(), v.description(), v.author(), v.createdAt(), v.deleted() ? 1L : 0L);
+        return tx.update("INSERT INTO document_versions (kind, name, version, document, digest, description, " +
+            "extra, author, created_at, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", v.kind().name(),
+            v.name(), v.version(), v.document(), v.digest(), v.description(), v.extra(), v.author(), v.createdAt(),
+            v.deleted() ? 1L : 0L);
     }
 
     private Future<Integer> audit(final Sql.Tx tx, final Actor actor, final String action, final String resource,
@@ -173,50 +258,253 @@ public final class Store implements AutoCloseable
             "$5, $6)", clock.instant().toString(), actor.name(), actor.roles(), action, resource, detail);
     }
 
-    /** @return the live policy's current version; 404 when absent or deleted. */
-    public Future<PolicyVersion> getPolicy(final String name)
+    private static final String VERSION_COLUMNS = "v.kind, v.name, v.version, v.document, v.digest, v.description, " +
+        "v.extra, v.author, v.created_at, v.deleted";
+
+    /** @return the live document's current version; 404 when absent or deleted. */
+    public Future<DocumentVersion> get(final Kind kind, final String name)
     {
-        return sql.transaction(tx -> tx.query("SELECT v.name, v.version, v.document, v.digest, v.description, " +
-            "v.author, v.created_at, v.deleted FROM policies p JOIN policy_versions v ON v.name = p.name AND " +
-            "v.version = p.current_version WHERE p.name = $1 AND p.deleted = 0", name)
-            .compose(rows -> rows.isEmpty() ? Future.failedFuture(ApiException.notFound("policy '" + name + "'")) :
-                Future.succeededFuture(version(rows.getFirst()))));
+        return sql.read(tx -> current(tx, kind, name));
+    }
+
+    private static Future<DocumentVersion> current(final Sql.Tx tx, final Kind kind, final String name)
+    {
+        return tx.query("SELECT " + VERSION_COLUMNS + " FROM documents p JOIN document_versions v ON " +
+            "v.kind = p.kind AND v.name = p.name AND v.version = p.current_version WHERE p.kind = $1 AND " +
+            "p.name = $2 AND p.deleted = 0", kind.name(), name)
+            .compose(rows -> rows.isEmpty() ? Future.failedFuture(ApiException.notFound(quoted(kind, name))) :
+                Future.succeededFuture(version(rows.getFirst())));
     }
 
     /** @return one version, live or not; 404 when there is none. */
-    public Future<PolicyVersion> getPolicyVersion(final String name, final long version)
+    public Future<DocumentVersion> getVersion(final Kind kind, final String name, final long version)
     {
-        return sql.transaction(tx -> tx.query("SELECT name, version, document, digest, description, author, " +
-            "created_at, deleted FROM policy_versions WHERE name = $1 AND version = $2", name, version)
+        return sql.read(tx -> tx.query("SELECT " + VERSION_COLUMNS + " FROM document_versions v WHERE " +
+            "v.kind = $1 AND v.name = $2 AND v.version = $3", kind.name(), name, version)
             .compose(rows -> rows.isEmpty() ? Future.failedFuture(ApiException.notFound("version " + version +
-                " of policy '" + name + "'")) : Future.succeededFuture(version(rows.getFirst()))));
+                " of " + quoted(kind, name))) : Future.succeededFuture(version(rows.getFirst()))));
     }
 
-    /** @return live policies by name, after {@code after} (exclusive; null from the start). */
-    public Future<Page<PolicyVersion>> listPolicies(final String after, final int limit)
+    /** @return live documents of a kind by name, after {@code after} (exclusive; null from the start). */
+    public Future<Page<DocumentVersion>> list(final Kind kind, final String after, final int limit)
     {
-        return sql.transaction(tx -> tx.query("SELECT v.name, v.version, v.document, v.digest, v.description, " +
-            "v.author, v.created_at, v.deleted FROM policies p JOIN policy_versions v ON v.name = p.name AND " +
-            "v.version = p.current_version WHERE p.deleted = 0 AND p.name > $1 ORDER BY p.name LIMIT $2",
+        return sql.read(tx -> tx.query("SELECT " + VERSION_COLUMNS + " FROM documents p JOIN " +
+            "document_versions v ON v.kind = p.kind AND v.name = p.name AND v.version = p.current_version WHERE " +
+            "p.kind = $1 AND p.deleted = 0 AND p.name > $2 ORDER BY p.name LIMIT $3", kind.name(),
             after == null ? "" : after, (long)limit + 1)
-            .map(rows -> page(rows, limit, v -> v.name())));
+            .map(rows -> page(rows, limit, Store::version, DocumentVersion::name)));
     }
 
-    /** @return a policy's versions, newest first, below {@code before} (null: from the newest). */
-    public Future<Page<PolicyVersion>> policyHistory(final String name, final Long before, final int limit)
+    /** @return a document's versions, newest first, below {@code before} (null: from the newest). */
+    public Future<Page<DocumentVersion>> history(final Kind kind, final String name, final Long before,
+        final int limit)
     {
-        return sql.transaction(tx -> tx.query("SELECT current_version FROM policies WHERE name = $1", name)
-            .compose(exists -> exists.isEmpty() ? Future.failedFuture(ApiException.notFound("policy '" + name + "'")) :
-                tx.query("SELECT name, version, document, digest, description, author, created_at, deleted FROM " +
-                    "policy_versions WHERE name = $1 AND version < $2 ORDER BY version DESC LIMIT $3", name,
+        return sql.read(tx -> tx.query("SELECT current_version FROM documents WHERE kind = $1 AND name = $2",
+            kind.name(), name)
+            .compose(exists -> exists.isEmpty() ? Future.failedFuture(ApiException.notFound(quoted(kind, name))) :
+                tx.query("SELECT " + VERSION_COLUMNS + " FROM document_versions v WHERE v.kind = $1 AND " +
+                    "v.name = $2 AND v.version < $3 ORDER BY v.version DESC LIMIT $4", kind.name(), name,
                     before == null ? Long.MAX_VALUE : before, (long)limit + 1))
-            .map(rows -> page(rows, limit, v -> Long.toString(v.version()))));
+            .map(rows -> page(rows, limit, Store::version, v -> Long.toString(v.version()))));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Releases
+
+    /** A release as listed (without its bundle). {@code summary} is JSON: counts and what went in. */
+    public record Release(long id, String target, long version, String policyName, long policyVersion,
+        long inventoryVersion, String rulesets, String digest, String previousDigest, String issuedAt,
+        String expiresAt, String summary, String author)
+    {
+    }
+
+    /** Where a new release goes: its version (one past the target's last) and the digest it chains to. */
+    public record ReleaseSlot(String target, long version, String previousDigest)
+    {
+    }
+
+    /** A signed bundle for a slot, and what to list about it. */
+    public record SignedRelease(String policyName, long policyVersion, long inventoryVersion, String rulesets,
+        String digest, String issuedAt, String expiresAt, String summary, byte[] bundle)
+    {
+    }
+
+    /**
+     * Creates the next release for {@code target}: {@code sign} is given the slot (version one past the target's
+     * last, and that release's digest) and makes the bundle, outside any transaction (it may take a while); then the
+     * row and its audit entry are written together. Versions per target only grow and each release chains to the one
+     * before: when another release took the slot meanwhile, the unique (target, version) refuses this one with 409.
+     */
+    public Future<Release> createRelease(final String target, final Function<ReleaseSlot, Future<SignedRelease>> sign,
+        final Actor actor)
+    {
+        return sql.transaction(tx -> tx.query("SELECT version, digest FROM releases WHERE target = $1 ORDER BY " +
+            "version DESC LIMIT 1", target))
+            .map(last -> last.isEmpty() ? new ReleaseSlot(target, 1, null) :
+                new ReleaseSlot(target, (Long)last.getFirst()[0] + 1, (String)last.getFirst()[1]))
+            .compose(slot -> sign.apply(slot).compose(signed -> sql.transaction(tx -> tx.query("SELECT version " +
+                "FROM releases WHERE target = $1 AND version >= $2", target, slot.version())
+                .compose(taken -> !taken.isEmpty() ? Future.failedFuture(ApiException.conflict("another release " +
+                    "for target " + target + " took version " + slot.version() + " meanwhile; retry")) :
+                    tx.update("INSERT INTO releases (target, version, policy_name, policy_version, " +
+                        "inventory_version, rulesets, digest, previous_digest, issued_at, expires_at, summary, " +
+                        "bundle, author) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", target,
+                        slot.version(), signed.policyName(), signed.policyVersion(), signed.inventoryVersion(),
+                        signed.rulesets(), signed.digest(), slot.previousDigest(), signed.issuedAt(),
+                        signed.expiresAt(), signed.summary(), signed.bundle(), actor.name()))
+                .compose(ignored -> audit(tx, actor, "release.create", "releases/" + target + "@" + slot.version(),
+                    "policy " + signed.policyName() + "@" + signed.policyVersion() + ", rule sets [" +
+                    signed.rulesets() + "], digest " + signed.digest()))
+                .compose(ignored -> tx.query("SELECT " + RELEASE_COLUMNS + " FROM releases WHERE target = $1 AND " +
+                    "version = $2", target, slot.version()))
+                .map(rows -> release(rows.getFirst())))
+                .recover(e -> Future.failedFuture(!(e instanceof ApiException) && String.valueOf(e.getMessage())
+                    .toLowerCase(java.util.Locale.ROOT).contains("unique") ? ApiException.conflict("another " +
+                    "release for target " + target + " took version " + slot.version() + " meanwhile; retry") :
+                    e))));
+    }
+
+    private static final String RELEASE_COLUMNS = "id, target, version, policy_name, policy_version, " +
+        "inventory_version, rulesets, digest, previous_digest, issued_at, expires_at, summary, author";
+
+    /** @return releases, newest first, below id {@code before} (null: from the newest); for one target or all. */
+    public Future<Page<Release>> listReleases(final String target, final Long before, final int limit)
+    {
+        return sql.read(tx -> target == null ?
+            tx.query("SELECT " + RELEASE_COLUMNS + " FROM releases WHERE id < $1 ORDER BY id DESC LIMIT $2",
+                before == null ? Long.MAX_VALUE : before, (long)limit + 1) :
+            tx.query("SELECT " + RELEASE_COLUMNS + " FROM releases WHERE target = $1 AND id < $2 ORDER BY id DESC " +
+                "LIMIT $3", target, before == null ? Long.MAX_VALUE : before, (long)limit + 1))
+            .map(rows -> page(rows, limit, Store::release, r -> Long.toString(r.id())));
+    }
+
+    public Future<Release> getRelease(final long id)
+    {
+        return sql.read(tx -> tx.query("SELECT " + RELEASE_COLUMNS + " FROM releases WHERE id = $1", id))
+            .compose(rows -> rows.isEmpty() ? Future.failedFuture(ApiException.notFound("release " + id)) :
+                Future.succeededFuture(release(rows.getFirst())));
+    }
+
+    /** @return the signed bundle of a release. */
+    public Future<byte[]> releaseBundle(final long id)
+    {
+        return sql.read(tx -> tx.query("SELECT bundle FROM releases WHERE id = $1", id))
+            .compose(rows -> rows.isEmpty() ? Future.failedFuture(ApiException.notFound("release " + id)) :
+                Future.succeededFuture((byte[])rows.getFirst()[0]));
+    }
+
+    private static Release release(final Object[] r)
+    {
+        return new Release((Long)r[0], (String)r[1], (Long)r[2], (String)r[3], (Long)r[4], (Long)r[5],
+            (String)r[6], (String)r[7], (String)r[8], (String)r[9], (String)r[10], (String)r[11], (String)r[12]);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // DPUs
+
+    /**
+     * A DPU as the fleet sees it. {@code labels} and {@code counters} are JSON objects; {@code attestation} is the
+     * verifier's last word (unknown, affirming, warning, contraindicated, lapsed).
+     */
+    public record Dpu(String id, String labels, String registeredAt, String attestation, String attestedAt,
+        Long activeVersion, String activeDigest, Long lastAckVersion, String lastAckAt, Long lastNackVersion,
+        String lastNackReason, String lastNackAt, String lastSeen, String counters, boolean quarantined,
+        String quarantineReason, String quarantinedBy, String quarantinedAt)
+    {
+    }
+
+    private static final String DPU_COLUMNS = "id, labels, registered_at, attestation, attested_at, active_version, " +
+        "active_digest, last_ack_version, last_ack_at, last_nack_version, last_nack_reason, last_nack_at, " +
+        "last_seen, counters, quarantined, quarantine_reason, quarantined_by, quarantined_at";
+
+    /** Registers a DPU by id with its labels (JSON object); 409 when the id is taken. */
+    public Future<Dpu> registerDpu(final String id, final String labels, final Actor actor)
+    {
+        final String now = clock.instant().toString();
+        return sql.transaction(tx -> tx.query("SELECT id FROM dpus WHERE id = $1", id).compose(rows ->
+            !rows.isEmpty() ? Future.failedFuture(ApiException.conflict("DPU '" + id + "' is registered already")) :
+                tx.update("INSERT INTO dpus (id, labels, registered_at, attestation, counters, quarantined) VALUES " +
+                    "($1, $2, $3, 'unknown', '{}', 0)", id, labels, now)
+                    .compose(ignored -> audit(tx, actor, "dpu.register", "dpus/" + id, "labels " + labels))
+                    .compose(ignored -> dpu(tx, id))));
+    }
+
+    public Future<Dpu> getDpu(final String id)
+    {
+        return sql.read(tx -> dpu(tx, id));
+    }
+
+    private static Future<Dpu> dpu(final Sql.Tx tx, final String id)
+    {
+        return tx.query("SELECT " + DPU_COLUMNS + " FROM dpus WHERE id = $1", id).compose(rows -> rows.isEmpty() ?
+            Future.failedFuture(ApiException.notFound("DPU '" + id + "'")) : Future.succeededFuture(dpu(rows
+            .getFirst())));
+    }
+
+    /** @return DPUs by id after {@code after} (exclusive; null from the start). */
+    public Future<Page<Dpu>> listDpus(final String after, final int limit)
+    {
+        return sql.read(tx -> tx.query("SELECT " + DPU_COLUMNS + " FROM dpus WHERE id > $1 ORDER BY id " +
+            "LIMIT $2", after == null ? "" : after, (long)limit + 1))
+            .map(rows -> page(rows, limit, Store::dpu, Dpu::id));
+    }
+
+    /** Quarantines a DPU's host ({@code reason} non-null) or lifts it (null); audited with who and why. */
+    public Future<Dpu> quarantine(final String id, final String reason, final Actor actor)
+    {
+        final String now = clock.instant().toString();
+        return sql.transaction(tx -> (reason != null ?
+            tx.update("UPDATE dpus SET quarantined = 1, quarantine_reason = $2, quarantined_by = $3, " +
+                "quarantined_at = $4 WHERE id = $1", id, reason, actor.name(), now) :
+            tx.update("UPDATE dpus SET quarantined = 0, quarantine_reason = NULL, quarantined_by = NULL, " +
+                "quarantined_at = NULL WHERE id = $1", id))
+            .compose(changed -> changed == 0 ? Future.failedFuture(ApiException.notFound("DPU '" + id + "'")) :
+                audit(tx, actor, reason != null ? "dpu.quarantine" : "dpu.lift-quarantine", "dpus/" + id,
+                    reason != null ? "reason: " + reason : "quarantine lifted"))
+            .compose(ignored -> dpu(tx, id)));
+    }
+
+    /** What a DPU agent reported: an ACK of a version it now enforces, or a NACK with the reason; and counters. */
+    public record Report(boolean ack, long version, String digest, String reason, String counters)
+    {
+    }
+
+    /** Records an agent's report (the agent's own channel; not audited as a person's action). */
+    public Future<Dpu> recordReport(final String id, final Report report)
+    {
+        final String now = clock.instant().toString();
+        return sql.transaction(tx -> (report.ack() ?
+            tx.update("UPDATE dpus SET active_version = $2, active_digest = $3, last_ack_version = $2, " +
+                "last_ack_at = $4, last_seen = $4, counters = $5 WHERE id = $1", id, report.version(),
+                report.digest(), now, report.counters()) :
+            tx.update("UPDATE dpus SET last_nack_version = $2, last_nack_reason = $3, last_nack_at = $4, " +
+                "last_seen = $4, counters = $5 WHERE id = $1", id, report.version(), report.reason(), now,
+                report.counters()))
+            .compose(changed -> changed == 0 ? Future.failedFuture(ApiException.notFound("DPU '" + id + "'")) :
+                dpu(tx, id)));
+    }
+
+    /** Records the verifier's latest result for a DPU. */
+    public Future<Dpu> recordAttestation(final String id, final String status)
+    {
+        final String now = clock.instant().toString();
+        return sql.transaction(tx -> tx.update("UPDATE dpus SET attestation = $2, attested_at = $3, last_seen = $3 " +
+            "WHERE id = $1", id, status, now)
+            .compose(changed -> changed == 0 ? Future.failedFuture(ApiException.notFound("DPU '" + id + "'")) :
+                dpu(tx, id)));
+    }
+
+    private static Dpu dpu(final Object[] r)
+    {
+        return new Dpu((String)r[0], (String)r[1], (String)r[2], (String)r[3], (String)r[4], (Long)r[5],
+            (String)r[6], (Long)r[7], (String)r[8], (Long)r[9], (String)r[10], (String)r[11], (String)r[12],
+            (String)r[13], (Long)r[14] != 0, (String)r[15], (String)r[16], (String)r[17]);
     }
 
     /** @return audit entries in order, after id {@code after} (0 from the start). */
     public Future<Page<AuditEntry>> audit(final long after, final int limit)
     {
-        return sql.transaction(tx -> tx.query("SELECT id, at, actor, roles, action, resource, detail FROM audit " +
+        return sql.read(tx -> tx.query("SELECT id, at, actor, roles, action, resource, detail FROM audit " +
             "WHERE id > $1 ORDER BY id LIMIT $2", after, (long)limit + 1))
             .map(rows ->
             {
@@ -234,24 +522,24 @@ public final class Store implements AutoCloseable
     /** @return whether the database answers. */
     public Future<Boolean> ping()
     {
-        return sql.transaction(tx -> tx.query("SELECT 1")).map(rows -> rows.size() == 1);
+        return sql.read(tx -> tx.query("SELECT 1")).map(rows -> rows.size() == 1);
     }
 
-    private static Page<PolicyVersion> page(final List<Object[]> rows, final int limit,
-        final java.util.function.Function<PolicyVersion, String> key)
+    private static <T> Page<T> page(final List<Object[]> rows, final int limit, final Function<Object[], T> read,
+        final Function<T, String> key)
     {
-        final List<PolicyVersion> items = new ArrayList<>();
+        final List<T> items = new ArrayList<>();
         for (int i = 0; i < Math.min(limit, rows.size()); i++)
         {
-            items.add(version(rows.get(i)));
+            items.add(read.apply(rows.get(i)));
         }
         return new Page<>(items, rows.size() > limit ? key.apply(items.getLast()) : null);
     }
 
-    private static PolicyVersion version(final Object[] r)
+    private static DocumentVersion version(final Object[] r)
     {
-        return new PolicyVersion((String)r[0], (Long)r[1], (String)r[2], (String)r[3], (String)r[4], (String)r[5],
-            (String)r[6], (Long)r[7] != 0);
+        return new DocumentVersion(Kind.valueOf((String)r[0]), (String)r[1], (Long)r[2], (String)r[3],
+            (String)r[4], (String)r[5], (String)r[6], (String)r[7], (String)r[8], (Long)r[9] != 0);
     }
 
     @Override

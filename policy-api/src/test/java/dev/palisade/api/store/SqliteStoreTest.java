@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
+import static dev.palisade.api.store.Store.Kind.POLICY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The store contract on the embedded SQLite store, and what survives closing and reopening it. */
@@ -24,11 +25,11 @@ class SqliteStoreTest extends StoreContract
     void whatWasCommittedSurvivesReopening() throws Exception
     {
         final Store first = store();
-        await(first.createPolicy("web", "doc 1", "d1", null, ALICE));
-        await(first.updatePolicy("web", 1, "doc 2", "d2", null, ALICE));
+        await(first.create(POLICY, "web", new Store.Content("doc 1", "d1", null, null), ALICE));
+        await(first.update(POLICY, "web", 1, new Store.Content("doc 2", "d2", null, null), ALICE));
         first.close();
         final Store reopened = store();
-        assertEquals(2, await(reopened.getPolicy("web")).version());
+        assertEquals(2, await(reopened.get(POLICY, "web")).version());
         assertEquals(2, await(reopened.audit(0, 10)).items().size());
     }
 }

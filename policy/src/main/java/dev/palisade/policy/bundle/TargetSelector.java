@@ -86,6 +86,12 @@ public record TargetSelector(Kind kind, SortedSet<String> dpus, SortedMap<String
             "labels:KEY=VALUE[,KEY=VALUE…]");
     }
 
+    /** @return whether {@code token} may be a DPU id, label key or label value in a selector. */
+    public static boolean isToken(final String token)
+    {
+        return TOKEN.matcher(token).matches();
+    }
+
     private static void requireToken(final String token, final String what, final String text)
     {
         if (!TOKEN.matcher(token).matches())
