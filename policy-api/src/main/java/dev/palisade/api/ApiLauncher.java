@@ -129,7 +129,24 @@ public final class ApiLauncher
             authenticator = KeycloakAuth.discover(vertx, new OAuth2Options().setSite(config.issuer())
                     .setClientId(config.clientId())
                     .setJWTOptions(new JWTOptions().setAudience(List.of(config.clientId()))))
-                .map(oauth2 -> new Authenticator(oauth2, config.clientId()))
+                .map(oauth2 ->
+                {
+                    // Keycloak rotates its signing keys: a token signed by a key we do not know yet reloads the
+                    // realm's keys, at most once every 10 s (a flood of made-up key ids cannot hammer Keycloak).
+                    final java.util.concurrent.atomic.AtomicLong lastReload = new java.util.concurrent.atomic
+                        .AtomicLong();
+                    oauth2.missingKeyHandler(kid ->
+                    {
+                        final long now = System.nanoTime();
+                        final long last = lastReload.get();
+                        if (now - last > TimeUnit.SECONDS.toNanos(10) && lastReload.compareAndSet(last, now))
+                        {
+                            oauth2.jWKSet().onFailure(e -> log.println("policy-api: reloading Keycloak's keys " +
+                                "failed: " + e.getMessage()));
+                        }
+                    });
+                    return new Authenticator(oauth2, config.clientId());
+                })
                 .recover(e -> Future.failedFuture(new IllegalStateException("cannot reach Keycloak at " +
                     config.issuer() + " (OIDC discovery failed: " + e.getMessage() + "); check the issuer URL and " +
                     "that Keycloak is up", e)));

@@ -90,7 +90,24 @@ public final class ApiServer
     public Future<HttpServer> listen(final String host, final int port)
     {
         final Router router = Router.router(vertx);
-        router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        // Bodies are read only for methods that take one, and not at all for a request with no bearer token (it is
+        // refused before its body is buffered).
+        final BodyHandler bodies = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
+        for (final HttpMethod method : List.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH))
+        {
+            router.route().method(method).handler(context ->
+            {
+                final String header = context.request().getHeader("Authorization");
+                if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7))
+                {
+                    context.response().putHeader("WWW-Authenticate", "Bearer realm=\"palisade\"");
+                    problem(context, Authenticator.unauthorized("a bearer token is required (Authorization: " +
+                        "Bearer TOKEN)"));
+                    return;
+                }
+                bodies.handle(context);
+            });
+        }
         router.get("/healthz").handler(context -> json(context, 200, new JsonObject().put("status", "ok")));
         router.get("/readyz").handler(context -> store.ping().onComplete(ping ->
             json(context, ping.succeeded() && ping.result() ? 200 : 503, new JsonObject()

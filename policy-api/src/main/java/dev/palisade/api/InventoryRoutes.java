@@ -62,14 +62,19 @@ final class InventoryRoutes
         final JsonObject body = Http.body(request.context(), FIELDS);
         final String document = Http.requiredString(body, "document", PolicyParser.MAX_DOCUMENT_CHARS);
         final String description = Http.optionalString(body, "description", 1000);
-        final Future<ApiServer.Versioned> written = compilation.blocking(() -> compilation.inventory(document))
+        final String[] digest = new String[1];
+        final Future<ApiServer.Versioned> written = compilation.blocking(() ->
+            {
+                digest[0] = Compilation.sha256(document);
+                return compilation.inventory(document);
+            })
             .compose(inventory -> policies(null, new ArrayList<>()).compose(policies -> compilation.blocking(() ->
             {
                 checkPolicies(policies, inventory);
                 return inventory;
             })))
             .compose(inventory -> store.put(INVENTORY, Compilation.FLEET, expected, new Store.Content(document,
-                Compilation.sha256(document), description, null), request.actor())
+                digest[0], description, null), request.actor())
                 .map(v -> new ApiServer.Versioned(v.version(), json(v, inventory))));
         ApiServer.reply(request, written, 200, ApiServer.Versioned::body);
     }
@@ -77,7 +82,7 @@ final class InventoryRoutes
     /** Every live policy, page by page. */
     private Future<List<Store.DocumentVersion>> policies(final String after, final List<Store.DocumentVersion> all)
     {
-        return store.list(POLICY, after, Http.MAX_LIMIT).compose(page ->
+        return store.list(POLICY, after, 50, true).compose(page ->
         {
             all.addAll(page.items());
             return page.next() == null ? Future.succeededFuture(all) : policies(page.next(), all);
@@ -112,8 +117,7 @@ final class InventoryRoutes
         final Long before = Http.optionalLong(request.context(), "before", "a version number");
         ApiServer.page(request, store.history(INVENTORY, Compilation.FLEET, before, Http.limit(request.context())),
             v -> new JsonObject().put("version", v.version()).put("digest", v.digest())
-                .put("description", v.description()).put("author", v.author()).put("created_at", v.createdAt())
-                .put("document", v.document()));
+                .put("description", v.description()).put("author", v.author()).put("created_at", v.createdAt()));
     }
 
     private static JsonObject json(final Store.DocumentVersion v, final Inventory inventory)

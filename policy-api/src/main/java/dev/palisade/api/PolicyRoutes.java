@@ -25,6 +25,11 @@ final class PolicyRoutes
     private static final int MAX_DESCRIPTION_CHARS = 1000;
     /** The unified diff is cut beyond this many lines (the rule changes are always complete). */
     private static final int MAX_DIFF_LINES = 5000;
+    /**
+     * A text diff costs (lines) x (differences): above this many lines in the two documents together there is none
+     * (the rule changes are still given).
+     */
+    private static final int MAX_TEXT_DIFF_INPUT_LINES = 40_000;
     private static final Set<String> FIELDS = Set.of("document", "description");
 
     private final Store store;
@@ -114,7 +119,7 @@ final class PolicyRoutes
     {
         final Long before = Http.optionalLong(request.context(), "before", "a version number");
         ApiServer.page(request, store.history(POLICY, request.param("name"), before, Http.limit(request.context())),
-            v -> json(v, true));
+            v -> json(v, false));
     }
 
     /**
@@ -165,6 +170,12 @@ final class PolicyRoutes
         }
         final List<String> before = Arrays.asList(a.document().split("\r?\n", -1));
         final List<String> after = Arrays.asList(b.document().split("\r?\n", -1));
+        if (before.size() + after.size() > MAX_TEXT_DIFF_INPUT_LINES)
+        {
+            return out.put("text", null).put("text_truncated", true).put("text_unavailable", "the documents have " +
+                (before.size() + after.size()) + " lines together; text diffs are made up to " +
+                MAX_TEXT_DIFF_INPUT_LINES + " (fetch both versions and compare them locally)");
+        }
         final List<String> unified = UnifiedDiffUtils.generateUnifiedDiff(a.name() + "@" + a.version(),
             b.name() + "@" + b.version(), before, DiffUtils.diff(before, after), 3);
         final boolean cut = unified.size() > MAX_DIFF_LINES;

@@ -29,9 +29,13 @@ import static dev.palisade.api.store.Store.Kind.RULESET;
  */
 final class ReleaseRoutes
 {
-    private static final Set<String> FIELDS = Set.of("policy", "policy_version", "rulesets", "target",
-        "expires_in_days");
+    private static final Set<String> FIELDS = Set.of("policy", "policy_version", "rulesets", "inventory_version",
+        "target", "expires_in_days");
+    /** What a release may carry: both payloads together stay under the bundle's limit. */
+    private static final long MAX_RULE_TEXT_CHARS = Bundle.MAX_PAYLOAD_BYTES / 2;
     private static final int MAX_RULE_SETS = 64;
+    private static final java.util.regex.Pattern RULE_SET_REFERENCE = java.util.regex.Pattern.compile(
+        RuleSetRoutes.NAME.pattern() + "(@[1-9][0-9]{0,17})?");
     private static final int MAX_EXPIRY_DAYS = 365;
 
     private final Store store;
@@ -79,6 +83,13 @@ final class ReleaseRoutes
             throw ApiException.invalidField("policy_version", "must be a version number (from 1)");
         }
         final Long policyVersion = versionValue == null ? null : ((Number)versionValue).longValue();
+        final Object inventoryValue = body.getValue("inventory_version");
+        if (inventoryValue != null && !(inventoryValue instanceof Number n && n.longValue() >= 0 &&
+            n.doubleValue() == n.longValue()))
+        {
+            throw ApiException.invalidField("inventory_version", "must be a version number (0 for none)");
+        }
+        final Long inventoryVersion = inventoryValue == null ? null : ((Number)inventoryValue).longValue();
         final List<String> ruleSetNames = names(body.getValue("rulesets"));
         final String targetText = body.getValue("target") == null ? "all" : Http.requiredString(body, "target",
             4096);
@@ -104,16 +115,37 @@ final class ReleaseRoutes
             store.getVersion(POLICY, policyName, policyVersion)).recover(e -> Future.failedFuture(
             notFoundAsInvalid(e, "policy")));
         final List<Future<Store.DocumentVersion>> ruleSets = new ArrayList<>();
-        for (final String name : ruleSetNames)
+        for (final String entry : ruleSetNames)
         {
-            ruleSets.add(store.get(RULESET, name).recover(e -> Future.failedFuture(notFoundAsInvalid(e,
-                "rulesets"))));
+            // name, or name@version to pin the version that was reviewed
+            final int at = entry.indexOf('@');
+            final Future<Store.DocumentVersion> ruleSet = at < 0 ? store.get(RULESET, entry) :
+                store.getVersion(RULESET, entry.substring(0, at), Long.parseLong(entry.substring(at + 1)));
+            ruleSets.add(ruleSet.recover(e -> Future.failedFuture(notFoundAsInvalid(e, "rulesets")))
+                .compose(v -> v.document() == null ? Future.failedFuture(ApiException.invalidField("rulesets",
+                    "version " + v.version() + " of rule set '" + v.name() + "' is its deletion")) :
+                    Future.succeededFuture(v)));
         }
         final Future<Inputs> inputs = Future.all(new ArrayList<Future<?>>(ruleSets)).compose(ignored -> policy)
             .compose(p -> p.document() == null ? Future.failedFuture(ApiException.invalidField("policy_version",
                 "version " + p.version() + " of policy '" + p.name() + "' is its deletion")) :
-                compilation.fleet().map(fleet -> new Inputs(p, ruleSets.stream().map(Future::result).toList(),
-                    fleet)));
+                compilation.fleet().compose(fleet ->
+                {
+                    if (inventoryVersion != null && inventoryVersion != fleet.version())
+                    {
+                        return Future.failedFuture(new ApiException(409, "conflict", "Conflict", "the inventory " +
+                            "is at version " + fleet.version() + ", not " + inventoryVersion + " (inventory_version); " +
+                            "review the change and release again"));
+                    }
+                    final List<Store.DocumentVersion> sets = ruleSets.stream().map(Future::result).toList();
+                    if (sets.stream().mapToLong(r -> r.document().length()).sum() > MAX_RULE_TEXT_CHARS)
+                    {
+                        return Future.failedFuture(new ApiException(413, "too-large", "Release too large", "the " +
+                            "rule sets hold more than " + MAX_RULE_TEXT_CHARS + " characters together; a bundle " +
+                            "carries at most " + Bundle.MAX_PAYLOAD_BYTES + " bytes of rules"));
+                    }
+                    return Future.succeededFuture(new Inputs(p, sets, fleet));
+                }));
         final Future<Store.Release> created = inputs.compose(in -> compilation.blocking(() -> prepare(in))
             .compose(prepared -> store.createRelease(target.toString(), slot -> compilation.blocking(() ->
                 sign(prepared, target, slot, expiresInDays)), request.actor())));
@@ -143,18 +175,20 @@ final class ReleaseRoutes
                 " rule set names");
         }
         final Set<String> names = new LinkedHashSet<>();
+        final List<String> entries = new ArrayList<>();
         for (final Object name : array)
         {
-            if (!(name instanceof String text) || !RuleSetRoutes.NAME.matcher(text).matches())
+            if (!(name instanceof String text) || !RULE_SET_REFERENCE.matcher(text).matches())
             {
-                throw ApiException.invalidField("rulesets", "'" + name + "' is not a rule set name");
+                throw ApiException.invalidField("rulesets", "'" + name + "' is not a rule set name, or NAME@VERSION");
             }
-            if (!names.add(text))
+            if (!names.add(text.contains("@") ? text.substring(0, text.indexOf('@')) : text))
             {
                 throw ApiException.invalidField("rulesets", "rule set '" + text + "' is named twice");
             }
+            entries.add(text);
         }
-        return List.copyOf(names);
+        return List.copyOf(entries);
     }
 
     /** Compiled and collected, before a version is known. */

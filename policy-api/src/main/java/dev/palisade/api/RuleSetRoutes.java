@@ -108,10 +108,10 @@ final class RuleSetRoutes
         }
         final String rules = Http.requiredString(body, "rules", MAX_RULES_CHARS);
         final String description = Http.optionalString(body, "description", 1000);
-        final Future<JsonObject> created = compilation.blocking(() -> parse(name, rules)).compose(results ->
-            store.create(RULESET, name, new Store.Content(rules, Compilation.sha256(rules), description,
-                Compilation.disabledJson(Set.of())), request.actor())
-                .map(v -> json(v, results, false)));
+        final Future<JsonObject> created = compilation.blocking(() -> Map.entry(parse(name, rules),
+            Compilation.sha256(rules))).compose(parsed -> store.create(RULESET, name, new Store.Content(rules,
+            parsed.getValue(), description, Compilation.disabledJson(Set.of())), request.actor())
+            .map(v -> json(v, parsed.getKey(), false)));
         replyVersioned(request, created, 201, name);
     }
 
@@ -128,11 +128,15 @@ final class RuleSetRoutes
             // Disabled rules stay disabled when they are still there.
             final Set<Long> kept = new TreeSet<>(Compilation.disabled(current));
             kept.retainAll(sids(results));
-            return Map.entry(results, kept);
-        })).compose(parsed -> store.update(RULESET, name, expected, new Store.Content(rules,
-            Compilation.sha256(rules), description, Compilation.disabledJson(parsed.getValue())), request.actor())
-            .map(v -> json(v, parsed.getKey(), false)));
+            return new Parsed(results, kept, Compilation.sha256(rules));
+        })).compose(parsed -> store.update(RULESET, name, expected, new Store.Content(rules, parsed.digest(),
+            description, Compilation.disabledJson(parsed.disabled())), request.actor())
+            .map(v -> json(v, parsed.results(), false)));
         replyVersioned(request, updated, 200, null);
+    }
+
+    private record Parsed(List<LoadResult> results, Set<Long> disabled, String digest)
+    {
     }
 
     /** The body of a rule set's reply carries its version; the ETag and Location go with it. */
@@ -342,10 +346,12 @@ final class RuleSetRoutes
             final JsonObject out = json(v, results, false);
             final Map<String, Long> byKeyword = new TreeMap<>();
             final JsonArray skipped = new JsonArray();
+            int skippedTotal = 0;
             for (final LoadResult result : results)
             {
                 if (result instanceof LoadResult.Skipped s)
                 {
+                    skippedTotal++;
                     byKeyword.merge(s.keyword(), 1L, Long::sum);
                     if (skipped.size() < MAX_SKIPPED_LISTED)
                     {
@@ -358,8 +364,7 @@ final class RuleSetRoutes
             byKeyword.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
             return new ApiServer.Versioned(v.version(), out.put("skipped_by_keyword", new JsonObject(sorted))
-                .put("skipped_rules", skipped).put("skipped_rules_truncated", skipped.size() <
-                    out.getJsonObject("counts").getInteger("skipped")));
+                .put("skipped_rules", skipped).put("skipped_rules_truncated", skipped.size() < skippedTotal));
         })), 200, ApiServer.Versioned::body);
     }
 

@@ -149,6 +149,7 @@ class ResourcesApiTest
             new JsonObject().put("document", POLICY), null);
         assertTrue(refused.getJsonArray("errors").getJsonObject(0).getString("reason").contains("unknown workload"),
             refused.encode());
+        call(412, "PUT", "/v1/inventory", "policy-author", new JsonObject().put("document", INVENTORY), "\"3\"");
         final JsonObject badInventory = call(400, "PUT", "/v1/inventory", "policy-author",
             new JsonObject().put("document", "workloads:\n  - {name: Web}\n"), "\"0\"");
         assertEquals(2, badInventory.getJsonArray("errors").getJsonObject(0).getInteger("line"));
@@ -196,6 +197,12 @@ class ResourcesApiTest
         assertEquals(2, diff.getLong("to"));
         assertEquals(List.of("dns", "late"), strings(diff.getJsonArray("rules"), "rule"));
         assertEquals(List.of("ports"), diff.getJsonArray("rules").getJsonObject(0).getJsonArray("fields").getList());
+        // Lists and histories name versions; documents come one at a time.
+        final JsonObject versions = call(200, "GET", "/v1/policies/shop/versions", "auditor", null, null);
+        assertEquals(List.of("2", "1"), strings(versions.getJsonArray("items"), "version"));
+        assertFalse(versions.getJsonArray("items").getJsonObject(0).containsKey("document"));
+        assertEquals(POLICY, call(200, "GET", "/v1/policies/shop/versions/1", "auditor", null, null)
+            .getString("document"));
         assertTrue(diff.getString("text").contains("+    - {name: late"), diff.getString("text"));
         assertTrue(diff.getString("text").startsWith("--- shop@1\n+++ shop@2"), diff.getString("text"));
         call(404, "GET", "/v1/policies/shop/diff?from=7", "auditor", null, null);
@@ -224,6 +231,8 @@ class ResourcesApiTest
         final JsonObject disabledOnly = call(200, "GET", "/v1/rulesets/site/rules?state=disabled", "auditor", null,
             null);
         assertEquals(List.of("1003"), strings(disabledOnly.getJsonArray("items"), "sid"));
+        assertFalse(call(200, "GET", "/v1/rulesets", "auditor", null, null).getJsonArray("items").getJsonObject(0)
+            .containsKey("rules"), "a list of rule sets does not carry their text");
         final JsonObject firstPage = call(200, "GET", "/v1/rulesets/site/rules?limit=2", "auditor", null, null);
         assertEquals(2, firstPage.getJsonArray("items").size());
         final JsonObject secondPage = call(200, "GET", "/v1/rulesets/site/rules?limit=2&after=" +
@@ -249,6 +258,19 @@ class ResourcesApiTest
         assertEquals(first.getString("digest"), second.getString("previous_digest"));
         assertEquals(1, second.getJsonObject("policy").getLong("version"));
 
+        // The admin pins what was reviewed: an inventory that moved on is refused; a rule set version is taken as named.
+        final JsonObject moved = call(409, "POST", "/v1/releases", "policy-admin", request.copy()
+            .put("inventory_version", 0), null);
+        assertTrue(moved.getString("detail").contains("inventory is at version 1, not 0"), moved.encode());
+        final JsonObject pinned = call(201, "POST", "/v1/releases", "policy-admin", request.copy()
+            .put("rulesets", new JsonArray().add("site@1")).put("inventory_version", 1), null);
+        assertEquals(2, pinned.getJsonObject("summary").getInteger("dpi_rules"), "version 1 had nothing disabled");
+        assertEquals(1, pinned.getJsonArray("rulesets").getJsonObject(0).getLong("version"));
+        call(400, "POST", "/v1/releases", "policy-admin", request.copy().put("rulesets", new JsonArray()
+            .add("site@9")), null);
+        call(400, "POST", "/v1/releases", "policy-admin", request.copy().put("rulesets", new JsonArray()
+            .add("site@1").add("site")), null);
+
         final HttpResponse<byte[]> download = raw("GET", second.getString("bundle"), "incident-responder", null,
             null);
         assertEquals(200, download.statusCode());
@@ -269,8 +291,8 @@ class ResourcesApiTest
 
         final JsonObject listed = call(200, "GET", "/v1/releases?target=labels:site=fra1&limit=1", "auditor",
             null, null);
-        assertEquals(List.of("2"), strings(listed.getJsonArray("items"), "version"));
-        assertEquals(1, call(200, "GET", "/v1/releases?before=" + listed.getString("next"), "auditor", null, null)
+        assertEquals(List.of("3"), strings(listed.getJsonArray("items"), "version"));
+        assertEquals(2, call(200, "GET", "/v1/releases?before=" + listed.getString("next"), "auditor", null, null)
             .getJsonArray("items").size());
         call(404, "GET", "/v1/releases/99", "auditor", null, null);
         call(400, "GET", "/v1/releases/x", "auditor", null, null);
@@ -278,7 +300,7 @@ class ResourcesApiTest
         final List<String> actions = strings(call(200, "GET", "/v1/audit?limit=500", "auditor", null, null)
             .getJsonArray("items"), "action").stream().filter(a -> !a.startsWith("dpu.")).toList();
         assertEquals(List.of("inventory.create", "policy.create", "policy.update", "ruleset.create",
-            "ruleset.update", "release.create", "release.create"), actions);
+            "ruleset.update", "release.create", "release.create", "release.create"), actions);
     }
 
     @Test

@@ -137,9 +137,18 @@ public final class SqliteSql implements Sql
                 }
                 return result.result();
             }
-            connection.commit();
+            try
+            {
+                connection.commit();
+            }
+            catch (final SQLException e)
+            {
+                // Never leave a half-finished transaction for the next request to commit.
+                connection.rollback();
+                throw e;
+            }
             return result.result();
-        }, true);
+        }, false); // the lane's one thread orders its tasks; ordered=true would queue them on the caller's context
     }
 
     private static Exception asException(final Throwable cause)

@@ -135,6 +135,17 @@ public final class Store implements AutoCloseable
     {
     }
 
+    /** A primary key or unique constraint refused a row: PostgreSQL's SQLSTATE 23505, SQLite's SQLITE_CONSTRAINT. */
+    static boolean uniqueViolation(final Throwable e)
+    {
+        if (e instanceof io.vertx.pgclient.PgException pg)
+        {
+            return "23505".equals(pg.getSqlState());
+        }
+        return e instanceof org.sqlite.SQLiteException sqlite &&
+            sqlite.getResultCode().code == org.sqlite.SQLiteErrorCode.SQLITE_CONSTRAINT.code;
+    }
+
     private static String quoted(final Kind kind, final String name)
     {
         return kind.label() + " '" + name + "'";
@@ -166,7 +177,8 @@ public final class Store implements AutoCloseable
                     .compose(ignored -> audit(tx, actor, kind.action("create"), kind.path() + "/" + name,
                         "version " + version + ", digest " + content.digest()))
                     .map(ignored -> created);
-            }));
+            })).recover(e -> Future.failedFuture(uniqueViolation(e) ? ApiException.conflict(quoted(kind, name) +
+                " was created by another request at the same time; read it and update it with If-Match") : e));
     }
 
     /** A new version of a live document that is at {@code expectedVersion}; 404 when absent, 412 when it moved on. */
@@ -200,7 +212,10 @@ public final class Store implements AutoCloseable
     {
         if (expectedVersion != 0)
         {
-            return update(kind, name, expectedVersion, content, actor, "update");
+            return update(kind, name, expectedVersion, content, actor, "update").recover(e ->
+                e instanceof ApiException api && api.status() == 404 ? Future.failedFuture(
+                    ApiException.preconditionFailed(quoted(kind, name) + " is at version 0 (nothing written yet), " +
+                        "not " + expectedVersion + " (If-Match)")) : Future.failedFuture(e));
         }
         return create(kind, name, content, actor).recover(e -> e instanceof ApiException api &&
             api.status() == 409 ? Future.failedFuture(ApiException.preconditionFailed(quoted(kind, name) +
@@ -260,6 +275,9 @@ public final class Store implements AutoCloseable
 
     private static final String VERSION_COLUMNS = "v.kind, v.name, v.version, v.document, v.digest, v.description, " +
         "v.extra, v.author, v.created_at, v.deleted";
+    /** Lists carry no documents (a rule set may be megabytes): fetch one version for its text. */
+    private static final String LISTED_COLUMNS = "v.kind, v.name, v.version, NULL, v.digest, v.description, " +
+        "v.extra, v.author, v.created_at, v.deleted";
 
     /** @return the live document's current version; 404 when absent or deleted. */
     public Future<DocumentVersion> get(final Kind kind, final String name)
@@ -285,13 +303,20 @@ public final class Store implements AutoCloseable
                 " of " + quoted(kind, name))) : Future.succeededFuture(version(rows.getFirst()))));
     }
 
-    /** @return live documents of a kind by name, after {@code after} (exclusive; null from the start). */
+    /** @return live documents of a kind by name, after {@code after} (exclusive; null from the start); no texts. */
     public Future<Page<DocumentVersion>> list(final Kind kind, final String after, final int limit)
     {
-        return sql.read(tx -> tx.query("SELECT " + VERSION_COLUMNS + " FROM documents p JOIN " +
-            "document_versions v ON v.kind = p.kind AND v.name = p.name AND v.version = p.current_version WHERE " +
-            "p.kind = $1 AND p.deleted = 0 AND p.name > $2 ORDER BY p.name LIMIT $3", kind.name(),
-            after == null ? "" : after, (long)limit + 1)
+        return list(kind, after, limit, false);
+    }
+
+    /** @return the same page, with each document's text when {@code withDocuments} (for checks over all of them). */
+    public Future<Page<DocumentVersion>> list(final Kind kind, final String after, final int limit,
+        final boolean withDocuments)
+    {
+        return sql.read(tx -> tx.query("SELECT " + (withDocuments ? VERSION_COLUMNS : LISTED_COLUMNS) + " FROM " +
+            "documents p JOIN document_versions v ON v.kind = p.kind AND v.name = p.name AND " +
+            "v.version = p.current_version WHERE p.kind = $1 AND p.deleted = 0 AND p.name > $2 ORDER BY p.name " +
+            "LIMIT $3", kind.name(), after == null ? "" : after, (long)limit + 1)
             .map(rows -> page(rows, limit, Store::version, DocumentVersion::name)));
     }
 
@@ -302,7 +327,7 @@ public final class Store implements AutoCloseable
         return sql.read(tx -> tx.query("SELECT current_version FROM documents WHERE kind = $1 AND name = $2",
             kind.name(), name)
             .compose(exists -> exists.isEmpty() ? Future.failedFuture(ApiException.notFound(quoted(kind, name))) :
-                tx.query("SELECT " + VERSION_COLUMNS + " FROM document_versions v WHERE v.kind = $1 AND " +
+                tx.query("SELECT " + LISTED_COLUMNS + " FROM document_versions v WHERE v.kind = $1 AND " +
                     "v.name = $2 AND v.version < $3 ORDER BY v.version DESC LIMIT $4", kind.name(), name,
                     before == null ? Long.MAX_VALUE : before, (long)limit + 1))
             .map(rows -> page(rows, limit, Store::version, v -> Long.toString(v.version()))));
@@ -358,10 +383,8 @@ public final class Store implements AutoCloseable
                 .compose(ignored -> tx.query("SELECT " + RELEASE_COLUMNS + " FROM releases WHERE target = $1 AND " +
                     "version = $2", target, slot.version()))
                 .map(rows -> release(rows.getFirst())))
-                .recover(e -> Future.failedFuture(!(e instanceof ApiException) && String.valueOf(e.getMessage())
-                    .toLowerCase(java.util.Locale.ROOT).contains("unique") ? ApiException.conflict("another " +
-                    "release for target " + target + " took version " + slot.version() + " meanwhile; retry") :
-                    e))));
+                .recover(e -> Future.failedFuture(uniqueViolation(e) ? ApiException.conflict("another release for " +
+                    "target " + target + " took version " + slot.version() + " meanwhile; retry") : e))));
     }
 
     private static final String RELEASE_COLUMNS = "id, target, version, policy_name, policy_version, " +
