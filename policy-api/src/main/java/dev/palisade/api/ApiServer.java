@@ -97,12 +97,10 @@ public final class ApiServer
         {
             router.route().method(method).handler(context ->
             {
-                final String header = context.request().getHeader("Authorization");
-                if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7))
+                if (!Authenticator.hasBearer(context.request().getHeader("Authorization")))
                 {
                     context.response().putHeader("WWW-Authenticate", "Bearer realm=\"palisade\"");
-                    problem(context, Authenticator.unauthorized("a bearer token is required (Authorization: " +
-                        "Bearer TOKEN)"));
+                    problem(context, Authenticator.NO_BEARER);
                     return;
                 }
                 bodies.handle(context);

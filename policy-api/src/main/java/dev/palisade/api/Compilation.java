@@ -98,29 +98,17 @@ final class Compilation
     /** Parses an inventory document; 400 with line and column of each problem. */
     Inventory inventory(final String document)
     {
-        final String digest = sha256(document);
-        synchronized (inventories)
+        return cached(inventories, sha256(document), () ->
         {
-            final Inventory cached = inventories.get(digest);
-            if (cached != null)
+            try
             {
-                return cached;
+                return PolicyParser.parseInventory("inventory", document);
             }
-        }
-        final Inventory parsed;
-        try
-        {
-            parsed = PolicyParser.parseInventory("inventory", document);
-        }
-        catch (final PolicyException e)
-        {
-            throw problems("the inventory document", e);
-        }
-        synchronized (inventories)
-        {
-            inventories.put(digest, parsed);
-        }
-        return parsed;
+            catch (final PolicyException e)
+            {
+                throw problems("the inventory document", e);
+            }
+        });
     }
 
     /** A policy parsed against the fleet inventory, and compiled. */
@@ -169,20 +157,26 @@ final class Compilation
     /** Parses rule text as the DPU's engine will: every rule loaded, skipped (with the keyword) or invalid. */
     List<LoadResult> rules(final String name, final String text)
     {
-        final String digest = sha256(text);
-        synchronized (ruleSets)
+        return cached(ruleSets, sha256(text), () -> List.copyOf(RuleFiles.parse(new RuleParser(
+            RuleVariables.defaults()), text, name)));
+    }
+
+    /** The cached value for {@code digest}, else {@code parse}'s, remembered (a failure is not). */
+    private static <V> V cached(final Map<String, V> cache, final String digest,
+        final java.util.function.Supplier<V> parse)
+    {
+        synchronized (cache)
         {
-            final List<LoadResult> cached = ruleSets.get(digest);
-            if (cached != null)
+            final V hit = cache.get(digest);
+            if (hit != null)
             {
-                return cached;
+                return hit;
             }
         }
-        final List<LoadResult> parsed = List.copyOf(RuleFiles.parse(new RuleParser(RuleVariables.defaults()), text,
-            name));
-        synchronized (ruleSets)
+        final V parsed = parse.get();
+        synchronized (cache)
         {
-            ruleSets.put(digest, parsed);
+            cache.put(digest, parsed);
         }
         return parsed;
     }

@@ -164,4 +164,21 @@ public final class Http
         final String text = context.queryParams().get(name);
         return text == null ? null : longValue(text, name, what);
     }
+
+    /** @return an optional whole-number body field from {@code min} to {@code max}, or null; else 400 with reason. */
+    public static Long optionalWholeNumber(final JsonObject body, final String field, final long min, final long max,
+        final String reason)
+    {
+        final Object value = body.getValue(field);
+        if (value == null)
+        {
+            return null;
+        }
+        if (!(value instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < min ||
+            n.longValue() > max)
+        {
+            throw ApiException.invalidField(field, reason);
+        }
+        return n.longValue();
+    }
 }

@@ -76,20 +76,10 @@ final class ReleaseRoutes
         }
         final JsonObject body = Http.body(request.context(), FIELDS);
         final String policyName = Http.requiredString(body, "policy", 63);
-        final Object versionValue = body.getValue("policy_version");
-        if (versionValue != null && !(versionValue instanceof Number n && n.longValue() >= 1 &&
-            n.doubleValue() == n.longValue()))
-        {
-            throw ApiException.invalidField("policy_version", "must be a version number (from 1)");
-        }
-        final Long policyVersion = versionValue == null ? null : ((Number)versionValue).longValue();
-        final Object inventoryValue = body.getValue("inventory_version");
-        if (inventoryValue != null && !(inventoryValue instanceof Number n && n.longValue() >= 0 &&
-            n.doubleValue() == n.longValue()))
-        {
-            throw ApiException.invalidField("inventory_version", "must be a version number (0 for none)");
-        }
-        final Long inventoryVersion = inventoryValue == null ? null : ((Number)inventoryValue).longValue();
+        final Long policyVersion = Http.optionalWholeNumber(body, "policy_version", 1, Long.MAX_VALUE,
+            "must be a version number (from 1)");
+        final Long inventoryVersion = Http.optionalWholeNumber(body, "inventory_version", 0, Long.MAX_VALUE,
+            "must be a version number (0 for none)");
         final List<String> ruleSetNames = names(body.getValue("rulesets"));
         final String targetText = body.getValue("target") == null ? "all" : Http.requiredString(body, "target",
             4096);
@@ -102,14 +92,9 @@ final class ReleaseRoutes
         {
             throw ApiException.invalidField("target", e.getMessage());
         }
-        final Object days = body.getValue("expires_in_days");
-        if (days != null && !(days instanceof Number d && d.doubleValue() == d.longValue() && d.longValue() >= 1 &&
-            d.longValue() <= MAX_EXPIRY_DAYS))
-        {
-            throw ApiException.invalidField("expires_in_days", "must be a whole number of days from 1 to " +
-                MAX_EXPIRY_DAYS);
-        }
-        final int expiresInDays = days == null ? 30 : ((Number)days).intValue();
+        final Long days = Http.optionalWholeNumber(body, "expires_in_days", 1, MAX_EXPIRY_DAYS,
+            "must be a whole number of days from 1 to " + MAX_EXPIRY_DAYS);
+        final int expiresInDays = days == null ? 30 : days.intValue();
 
         final Future<Store.DocumentVersion> policy = (policyVersion == null ? store.get(POLICY, policyName) :
             store.getVersion(POLICY, policyName, policyVersion)).recover(e -> Future.failedFuture(

@@ -404,17 +404,4 @@ final class RuleSetRoutes
         }
         return out;
     }
-
-    /** The text of the rules a release carries: loaded and not disabled, one per line. */
-    static String releasedRules(final List<LoadResult> results, final Set<Long> disabled, final StringBuilder into)
-    {
-        for (final LoadResult result : results)
-        {
-            if (result instanceof LoadResult.Loaded loaded && !disabled.contains(loaded.rule().sid()))
-            {
-                into.append(loaded.rule().text().replace('\n', ' ')).append('\n');
-            }
-        }
-        return into.toString();
-    }
 }

@@ -1,12 +1,8 @@
 package dev.palisade.api;
 
-import dev.palisade.api.auth.Authenticator;
-import dev.palisade.api.auth.DevAuth;
 import dev.palisade.api.auth.Role;
-import dev.palisade.api.store.SqliteSql;
-import dev.palisade.api.store.Store;
+import dev.palisade.api.testing.DevApi;
 import dev.palisade.api.testing.RouteWalk;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,13 +17,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,30 +36,23 @@ class ApiServerTest
     @TempDir
     static Path dir;
 
-    private static Vertx vertx;
+    private static DevApi api;
     private static ApiServer server;
-    private static Store store;
     private static Map<String, String> tokens;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception
     {
-        vertx = Vertx.vertx();
-        final DevAuth dev = DevAuth.create(vertx, 60);
-        tokens = dev.tokenPerRole();
-        store = Store.open(SqliteSql.open(vertx, dir.resolve("api.db")), Clock.systemUTC()).toCompletionStage()
-            .toCompletableFuture().get(30, TimeUnit.SECONDS);
-        server = new ApiServer(vertx, new Authenticator(dev.provider(), null), store, null);
-        server.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        api = DevApi.start(dir, false);
+        tokens = api.tokens();
+        server = api.server();
     }
 
     @AfterAll
     static void stop() throws Exception
     {
-        server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        store.close();
-        vertx.close();
+        api.close();
     }
 
     static HttpResponse<String> call(final String method, final String path, final String token, final String body,

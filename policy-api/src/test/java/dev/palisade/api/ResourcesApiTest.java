@@ -2,8 +2,8 @@ package dev.palisade.api;
 
 import dev.palisade.api.auth.Authenticator;
 import dev.palisade.api.auth.DevAuth;
-import dev.palisade.api.store.SqliteSql;
 import dev.palisade.api.store.Store;
+import dev.palisade.api.testing.DevApi;
 import dev.palisade.policy.bundle.Bundle;
 import dev.palisade.policy.bundle.BundleVerifier;
 import dev.palisade.policy.bundle.TargetSelector;
@@ -22,7 +22,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +44,7 @@ class ResourcesApiTest
     @TempDir
     static Path dir;
 
+    private static DevApi api;
     private static Vertx vertx;
     private static ApiServer server;
     private static Store store;
@@ -81,21 +81,17 @@ class ResourcesApiTest
     @BeforeAll
     static void start() throws Exception
     {
-        vertx = Vertx.vertx();
-        final DevAuth dev = DevAuth.create(vertx, 60);
-        tokens = dev.tokenPerRole();
-        store = Store.open(SqliteSql.open(vertx, dir.resolve("api.db")), Clock.systemUTC()).toCompletionStage()
-            .toCompletableFuture().get(30, TimeUnit.SECONDS);
-        server = new ApiServer(vertx, new Authenticator(dev.provider(), null), store, ReleaseSigner.devKeys(dir));
-        server.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        api = DevApi.start(dir, true);
+        vertx = api.vertx();
+        tokens = api.tokens();
+        store = api.store();
+        server = api.server();
     }
 
     @AfterAll
     static void stop() throws Exception
     {
-        server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        store.close();
-        vertx.close();
+        api.close();
     }
 
     static HttpResponse<byte[]> raw(final String method, final String path, final String role, final Object body,

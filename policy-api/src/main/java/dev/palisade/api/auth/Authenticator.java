@@ -55,9 +55,9 @@ public final class Authenticator
     /** @return the caller, or a failed future with a 401 {@link ApiException}. */
     public Future<Caller> authenticate(final String authorizationHeader)
     {
-        if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7))
+        if (!hasBearer(authorizationHeader))
         {
-            return Future.failedFuture(unauthorized("a bearer token is required (Authorization: Bearer TOKEN)"));
+            return Future.failedFuture(NO_BEARER);
         }
         final String token = authorizationHeader.substring(7).strip();
         if (token.isEmpty() || token.length() > 16_384)
@@ -136,6 +136,16 @@ public final class Authenticator
             user.attributes().getJsonObject("accessToken", new io.vertx.core.json.JsonObject())
                 .getString("preferred_username", subject));
         return new Caller(subject, name, granted);
+    }
+
+    /** The answer to a request that carries no bearer token. */
+    public static final ApiException NO_BEARER = unauthorized("a bearer token is required (Authorization: Bearer " +
+        "TOKEN)");
+
+    /** @return whether an Authorization header offers a bearer token (not whether the token is any good). */
+    public static boolean hasBearer(final String authorizationHeader)
+    {
+        return authorizationHeader != null && authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7);
     }
 
     public static ApiException unauthorized(final String detail)

@@ -529,17 +529,8 @@ public final class Store implements AutoCloseable
     {
         return sql.read(tx -> tx.query("SELECT id, at, actor, roles, action, resource, detail FROM audit " +
             "WHERE id > $1 ORDER BY id LIMIT $2", after, (long)limit + 1))
-            .map(rows ->
-            {
-                final List<AuditEntry> entries = new ArrayList<>();
-                for (int i = 0; i < Math.min(limit, rows.size()); i++)
-                {
-                    final Object[] r = rows.get(i);
-                    entries.add(new AuditEntry((Long)r[0], (String)r[1], (String)r[2], (String)r[3], (String)r[4],
-                        (String)r[5], (String)r[6]));
-                }
-                return new Page<>(entries, rows.size() > limit ? Long.toString(entries.getLast().id()) : null);
-            });
+            .map(rows -> page(rows, limit, r -> new AuditEntry((Long)r[0], (String)r[1], (String)r[2],
+                (String)r[3], (String)r[4], (String)r[5], (String)r[6]), e -> Long.toString(e.id())));
     }
 
     /** @return whether the database answers. */

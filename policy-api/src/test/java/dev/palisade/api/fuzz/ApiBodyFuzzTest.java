@@ -2,12 +2,7 @@ package dev.palisade.api.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.palisade.api.ApiServer;
-import dev.palisade.api.ReleaseSigner;
-import dev.palisade.api.auth.Authenticator;
-import dev.palisade.api.auth.DevAuth;
-import dev.palisade.api.store.SqliteSql;
-import dev.palisade.api.store.Store;
-import io.vertx.core.Vertx;
+import dev.palisade.api.testing.DevApi;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 
@@ -16,11 +11,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,14 +36,9 @@ class ApiBodyFuzzTest
     {
         try
         {
-            final Path dir = Files.createTempDirectory("palisade-api-fuzz");
-            final Vertx vertx = Vertx.vertx();
-            final DevAuth dev = DevAuth.create(vertx, 600);
-            TOKEN = dev.tokenPerRole().get("policy-admin");
-            final Store store = Store.open(SqliteSql.open(vertx, dir.resolve("api.db")), Clock.systemUTC())
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            SERVER = new ApiServer(vertx, new Authenticator(dev.provider(), null), store, ReleaseSigner.devKeys(dir));
-            SERVER.listen("127.0.0.1", 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            final DevApi api = DevApi.start(Files.createTempDirectory("palisade-api-fuzz"), true);
+            TOKEN = api.tokens().get("policy-admin");
+            SERVER = api.server();
             ROUTES = SERVER.routes().stream().filter(r -> r.method() == HttpMethod.POST ||
                 r.method() == HttpMethod.PUT || r.method() == HttpMethod.PATCH).toList();
             send("PUT", "/v1/inventory", "{\"document\": \"workloads: [{name: web, labels: {app: web}, " +
