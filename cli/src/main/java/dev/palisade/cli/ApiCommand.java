@@ -88,9 +88,72 @@ final class ApiCommand implements Callable<Integer>
         description = "Root-signed revocations to carry in every release (from revoke-key); repeatable.")
     List<Path> revocations = new ArrayList<>();
 
+    @Option(names = "--agent-port", paramLabel = "PORT", defaultValue = "8443",
+        description = "Where DPU agents enrol and connect (mutual TLS); -1 turns the agent channel off " +
+            "(default: ${DEFAULT-VALUE}).")
+    int agentPort;
+
+    @Option(names = "--agent-host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+        description = "The agent listener's address, on the DPUs' management network (default: ${DEFAULT-VALUE}).")
+    String agentHost;
+
+    @Option(names = "--attestation-interval", paramLabel = "SECONDS", defaultValue = "60",
+        description = "How often connected agents are challenged for fresh evidence; a result lives three " +
+            "intervals, after which the DPU lapses and gets no policy (default: ${DEFAULT-VALUE}).")
+    int attestationIntervalSeconds;
+
+    @Option(names = "--reference", paramLabel = "FILE",
+        description = "The fleet's PCR reference values (YAML: pcrs: {sha256: {0: HEX, …}}). Required without " +
+            "--dev; in dev mode each DPU's values at its first enrolment become its reference.")
+    Path reference;
+
+    @Option(names = "--ek-ca", paramLabel = "FILE",
+        description = "A TPM manufacturer's CA certificate (PEM) for EK certificates; repeatable. Without any, EKs " +
+            "without certificates are accepted.")
+    List<Path> ekCas = new ArrayList<>();
+
+    @Option(names = "--agent-ca-key", paramLabel = "FILE", description = "The agent CA's private key (PKCS#8 PEM).")
+    Path agentCaKey;
+
+    @Option(names = "--agent-ca-cert", paramLabel = "FILE", description = "The agent CA's certificate (PEM).")
+    Path agentCaCert;
+
+    @Option(names = "--agent-tls-key", paramLabel = "FILE", description = "The agent listener's TLS key (PEM).")
+    Path agentTlsKey;
+
+    @Option(names = "--agent-tls-cert", paramLabel = "FILE",
+        description = "The agent listener's TLS certificate chain (PEM), issued for --agent-host.")
+    Path agentTlsCert;
+
+    @Option(names = "--quarantine-on-attestation-failure",
+        description = "Quarantine a DPU's host as soon as its attestation fails or lapses.")
+    boolean quarantineOnFailure;
+
     @Override
     public Integer call() throws Exception
     {
+        if (agentPort < -1 || agentPort > 65535)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--agent-port must be 0..65535, or -1 " +
+                "for no agent channel");
+        }
+        if (attestationIntervalSeconds < 1 || attestationIntervalSeconds > 86_400)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--attestation-interval must be 1..86400 " +
+                "seconds");
+        }
+        final boolean anyCa = agentCaKey != null || agentCaCert != null || agentTlsKey != null || agentTlsCert != null;
+        if (anyCa && (agentCaKey == null || agentCaCert == null || agentTlsKey == null || agentTlsCert == null))
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--agent-ca-key, --agent-ca-cert, " +
+                "--agent-tls-key and --agent-tls-cert go together");
+        }
+        if (!dev && agentPort >= 0 && (!anyCa || reference == null))
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "the agent channel needs its CA and TLS " +
+                "identity (--agent-ca-key, --agent-ca-cert, --agent-tls-key, --agent-tls-cert) and --reference; " +
+                "or --agent-port -1 to run without it");
+        }
         if (port < 0 || port > 65535)
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--port must be 0..65535");
@@ -114,7 +177,10 @@ final class ApiCommand implements Callable<Integer>
         try
         {
             running = ApiLauncher.start(new ApiLauncher.Config(host, port, dataDir, dev, issuer, clientId,
-                postgresUri, devTokenMinutes, signingKey, certificate, revocations), System.err).toCompletionStage().toCompletableFuture()
+                postgresUri, devTokenMinutes, signingKey, certificate, revocations, agentPort < 0 ? null :
+                new ApiLauncher.Agents(agentHost, agentPort, java.time.Duration.ofSeconds(attestationIntervalSeconds),
+                    reference, ekCas, agentCaKey, agentCaCert, agentTlsKey, agentTlsCert, dev, quarantineOnFailure)),
+                System.err).toCompletionStage().toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
         }
         catch (final java.util.concurrent.ExecutionException e)

@@ -48,6 +48,16 @@ public final class ApiException extends RuntimeException
         return new ApiException(404, "not-found", "Not found", what + " does not exist");
     }
 
+    public static ApiException forbidden(final String detail)
+    {
+        return new ApiException(403, "forbidden", "Forbidden", detail);
+    }
+
+    public static ApiException unavailable(final String detail)
+    {
+        return new ApiException(503, "unavailable", "Service unavailable", detail);
+    }
+
     public static ApiException conflict(final String detail)
     {
         return new ApiException(409, "conflict", "Conflict", detail);

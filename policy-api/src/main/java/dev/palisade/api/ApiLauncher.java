@@ -2,6 +2,10 @@ package dev.palisade.api;
 
 import dev.palisade.api.auth.Authenticator;
 import dev.palisade.api.auth.DevAuth;
+import dev.palisade.api.fleet.AgentCa;
+import dev.palisade.api.fleet.Fleet;
+import dev.palisade.attestation.tpm.PcrReference;
+import dev.palisade.attestation.tpm.enrol.EkCertificates;
 import dev.palisade.api.store.PgSql;
 import dev.palisade.api.store.Sql;
 import dev.palisade.api.store.SqliteSql;
@@ -36,23 +40,61 @@ public final class ApiLauncher
      *                    {@code revocations} to carry); null: releases are refused. Dev mode makes its own keys.
      */
     public record Config(String host, int port, Path dataDir, boolean dev, String issuer, String clientId,
-        String postgresUri, int devTokenMinutes, Path signingKey, Path certificate, List<Path> revocations)
+        String postgresUri, int devTokenMinutes, Path signingKey, Path certificate, List<Path> revocations,
+        Agents agents)
     {
         public Config
         {
             revocations = revocations == null ? List.of() : List.copyOf(revocations);
         }
 
+        /** Without the agent channel. */
+        public Config(final String host, final int port, final Path dataDir, final boolean dev, final String issuer,
+            final String clientId, final String postgresUri, final int devTokenMinutes, final Path signingKey,
+            final Path certificate, final List<Path> revocations)
+        {
+            this(host, port, dataDir, dev, issuer, clientId, postgresUri, devTokenMinutes, signingKey, certificate,
+                revocations, null);
+        }
+
         /** Without a signing key. */
         public Config(final String host, final int port, final Path dataDir, final boolean dev, final String issuer,
             final String clientId, final String postgresUri, final int devTokenMinutes)
         {
-            this(host, port, dataDir, dev, issuer, clientId, postgresUri, devTokenMinutes, null, null, List.of());
+            this(host, port, dataDir, dev, issuer, clientId, postgresUri, devTokenMinutes, null, null, List.of(), null);
+        }
+    }
+
+    /**
+     * The agent channel (a second listener, mutual TLS): where DPUs enrol and connect.
+     *
+     * @param port                -1: no agent channel (rollouts answer 503).
+     * @param reference           the fleet's PCR reference values (YAML); null in dev mode records each DPU's first.
+     * @param ekCas               EK certificate roots; empty: EKs without certificates are accepted.
+     * @param caKey               the agent CA (with {@code caCertificate}, {@code tlsKey}, {@code tlsCertificate});
+     *                            null in dev mode: made in the data directory.
+     * @param allowSoftware       accept agents with no TPM (dev mode only; their evidence proves nothing).
+     * @param quarantineOnFailure quarantine a DPU's host when its attestation fails or lapses.
+     */
+    public record Agents(String host, int port, java.time.Duration attestationInterval, Path reference,
+        List<Path> ekCas, Path caKey, Path caCertificate, Path tlsKey, Path tlsCertificate, boolean allowSoftware,
+        boolean quarantineOnFailure)
+    {
+        public Agents
+        {
+            ekCas = ekCas == null ? List.of() : List.copyOf(ekCas);
+        }
+
+        /** Dev mode's: loopback, software attesters allowed, first PCRs trusted, the CA in the data directory. */
+        public static Agents dev(final int port, final java.time.Duration attestationInterval)
+        {
+            return new Agents("127.0.0.1", port, attestationInterval, null, List.of(), null, null, null, null, true,
+                false);
         }
     }
 
     /** A running API: close it to stop. */
-    public record Running(Vertx vertx, ApiServer server, Store store, Path devTokens)
+    public record Running(Vertx vertx, ApiServer server, Store store, Path devTokens, Fleet fleet)
     {
         /**
          * Stops taking requests, closes the store, then Vert.x. Blocks; call it from outside Vert.x (a listener on an
@@ -62,6 +104,10 @@ public final class ApiLauncher
         {
             try
             {
+                if (fleet != null)
+                {
+                    fleet.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                }
                 server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             }
             finally
@@ -153,8 +199,22 @@ public final class ApiLauncher
         }
         return Future.all(store, authenticator).compose(both ->
         {
-            final ApiServer server = new ApiServer(vertx, authenticator.result(), store.result(), signer);
-            return server.listen(config.host(), config.port()).compose(http ->
+            final Fleet fleet;
+            try
+            {
+                fleet = fleet(vertx, config, store.result(), log);
+            }
+            catch (final Exception e)
+            {
+                return Future.failedFuture(new IllegalStateException("cannot set up the agent channel: " +
+                    e.getMessage(), e));
+            }
+            final ApiServer server = new ApiServer(vertx, authenticator.result(), store.result(), signer, fleet);
+            return (fleet == null ? Future.succeededFuture(-1) : fleet.start().recover(e -> Future.failedFuture(
+                new IllegalStateException("cannot listen for agents on " + config.agents().host() + ":" +
+                    config.agents().port() + ": " + e.getMessage(), e))))
+                .compose(agentPort -> server.listen(config.host(), config.port()).map(agentPort))
+                .compose(agentPort ->
             {
                 Path tokens = null;
                 if (dev != null)
@@ -179,7 +239,14 @@ public final class ApiLauncher
                     .formatHex(signer.key().publicKey().keyId()).substring(0, 16) + (config.dev() &&
                     config.signingKey() == null ? " (dev mode: DPUs pin " + config.dataDir().resolve("dev-root.pub") +
                     ")" : ""));
-                return Future.succeededFuture(new Running(vertx, server, store.result(), tokens));
+                if (fleet != null)
+                {
+                    log.println("policy-api: agents enrol and connect on https://" + config.agents().host() + ":" +
+                        agentPort + " (mutual TLS; the agent CA is " + (config.agents().caCertificate() != null ?
+                        config.agents().caCertificate() : config.dataDir().resolve(
+                        AgentCa.CA_CERT_FILE)) + ")");
+                }
+                return Future.succeededFuture(new Running(vertx, server, store.result(), tokens, fleet));
             });
         }).recover(e ->
         {
@@ -189,6 +256,40 @@ public final class ApiLauncher
             }
             return Future.failedFuture(e);
         });
+    }
+
+    private static Fleet fleet(final Vertx vertx, final Config config, final Store store,
+        final PrintStream log) throws Exception
+    {
+        final Agents agents = config.agents();
+        if (agents == null || agents.port() < 0)
+        {
+            return null;
+        }
+        if (!config.dev() && agents.allowSoftware())
+        {
+            throw new IllegalArgumentException("software attesters prove nothing and are accepted only in dev mode");
+        }
+        final AgentCa ca = agents.caKey() != null ?
+            AgentCa.read(agents.caKey(), agents.caCertificate(), agents.tlsKey(),
+                agents.tlsCertificate()) :
+            config.dev() ? AgentCa.dev(config.dataDir(), agents.host()) : null;
+        if (ca == null)
+        {
+            throw new IllegalArgumentException("the agent channel needs its CA and TLS identity (--agent-ca-key, " +
+                "--agent-ca-cert, --agent-tls-key, --agent-tls-cert), or --dev");
+        }
+        final PcrReference reference = agents.reference() == null ? null :
+            PcrReference.parse(Files.readString(agents.reference()));
+        if (reference == null && !config.dev())
+        {
+            throw new IllegalArgumentException("the agent channel needs PCR reference values (--reference FILE)");
+        }
+        final EkCertificates ekCas = agents.ekCas().isEmpty() ? null :
+            EkCertificates.fromPemFiles(agents.ekCas(), List.of());
+        return new Fleet(vertx, store, ca, new Fleet.Config(
+            agents.host(), agents.port(), agents.attestationInterval(), agents.allowSoftware(), config.dev(),
+            reference, ekCas, agents.quarantineOnFailure(), config.dataDir().resolve("events.jsonl")), log);
     }
 
     /** A connection URI without its password, for messages. */

@@ -67,6 +67,13 @@ public final class ApiServer
     public ApiServer(final Vertx vertx, final Authenticator authenticator, final Store store,
         final ReleaseSigner signer)
     {
+        this(vertx, authenticator, store, signer, null);
+    }
+
+    /** @param fleet the agent channel, for rollouts and live DPU state; null: rollouts answer 503. */
+    public ApiServer(final Vertx vertx, final Authenticator authenticator, final Store store,
+        final ReleaseSigner signer, final dev.palisade.api.fleet.Fleet fleet)
+    {
         this.vertx = vertx;
         this.authenticator = authenticator;
         this.store = store;
@@ -76,7 +83,8 @@ public final class ApiServer
         new RuleSetRoutes(store, compilation).register(routes);
         new CompileRoutes(store, compilation).register(routes);
         new ReleaseRoutes(store, compilation, signer).register(routes);
-        new DpuRoutes(store).register(routes);
+        new RolloutRoutes(store, fleet, signer).register(routes);
+        new DpuRoutes(store, fleet).register(routes);
         routes.add(new RouteSpec(HttpMethod.GET, "/v1/audit", "listAudit", Role.AUDIT_READERS, this::audit));
     }
 

@@ -23,10 +23,12 @@ final class DpuRoutes
     private static final int MAX_LABELS = 64;
 
     private final Store store;
+    private final dev.palisade.api.fleet.Fleet fleet;
 
-    DpuRoutes(final Store store)
+    DpuRoutes(final Store store, final dev.palisade.api.fleet.Fleet fleet)
     {
         this.store = store;
+        this.fleet = fleet;
     }
 
     void register(final List<ApiServer.RouteSpec> routes)
@@ -79,32 +81,48 @@ final class DpuRoutes
 
     private void get(final ApiServer.Request request)
     {
-        ApiServer.reply(request, store.getDpu(request.param("id")), 200, DpuRoutes::json);
+        ApiServer.reply(request, store.getDpu(request.param("id")), 200, this::json);
     }
 
     private void list(final ApiServer.Request request)
     {
         ApiServer.page(request, store.listDpus(request.context().queryParams().get("after"),
-            Http.limit(request.context())), DpuRoutes::json);
+            Http.limit(request.context())), this::json);
     }
 
     private void quarantine(final ApiServer.Request request)
     {
         final JsonObject body = Http.body(request.context(), QUARANTINE_FIELDS);
         final String reason = Http.requiredString(body, "reason", 1000);
-        ApiServer.reply(request, store.quarantine(request.param("id"), reason, request.actor()), 200,
-            DpuRoutes::json);
+        ApiServer.reply(request, store.quarantine(request.param("id"), reason, request.actor())
+            .onSuccess(dpu -> notifyAgent(dpu)), 200, this::json);
     }
 
     private void lift(final ApiServer.Request request)
     {
-        ApiServer.reply(request, store.quarantine(request.param("id"), null, request.actor()), 200,
-            DpuRoutes::json);
+        ApiServer.reply(request, store.quarantine(request.param("id"), null, request.actor())
+            .onSuccess(dpu -> notifyAgent(dpu)), 200, this::json);
     }
 
-    static JsonObject json(final Store.Dpu d)
+    /** Tells a connected agent at once; one that is not connected hears it when it next says hello. */
+    private void notifyAgent(final Store.Dpu dpu)
+    {
+        if (fleet != null)
+        {
+            fleet.quarantineChanged(dpu.id(), dpu.quarantined(), dpu.quarantineReason());
+        }
+    }
+
+    private JsonObject json(final Store.Dpu d)
+    {
+        return json(d, fleet == null ? null : fleet.connected(d.id()));
+    }
+
+    /** @param connected whether its agent is connected now (null when the API has no agent channel). */
+    static JsonObject json(final Store.Dpu d, final Boolean connected)
     {
         return new JsonObject().put("id", d.id()).put("labels", new JsonObject(d.labels()))
+            .put("connected", connected)
             .put("registered_at", d.registeredAt())
             .put("attestation", new JsonObject().put("status", d.attestation()).put("at", d.attestedAt()))
             .put("release", new JsonObject().put("version", d.activeVersion()).put("digest", d.activeDigest()))

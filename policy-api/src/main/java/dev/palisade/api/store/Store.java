@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -50,6 +51,20 @@ public final class Store implements AutoCloseable
                 "active_digest TEXT, last_ack_version BIGINT, last_ack_at TEXT, last_nack_version BIGINT, " +
                 "last_nack_reason TEXT, last_nack_at TEXT, last_seen TEXT, counters TEXT NOT NULL, " +
                 "quarantined BIGINT NOT NULL, quarantine_reason TEXT, quarantined_by TEXT, quarantined_at TEXT)",
+            // A DPU's enrolment: the attestation key its TPM proved (or a software attester's key, said so), the
+            // client certificate issued for it (only the newest is accepted), and its PCR reference values.
+            "CREATE TABLE IF NOT EXISTS enrolments (dpu_id TEXT PRIMARY KEY, attester TEXT NOT NULL, " +
+                "ak TEXT NOT NULL, ak_name TEXT NOT NULL, certificate_fingerprint TEXT NOT NULL, reference TEXT, " +
+                "enrolled_at TEXT NOT NULL)",
+            // A release's rollout: canary (a percentage or a label selector) or all; halted when NACKs pass
+            // max_nacks; superseded when a later one for the same target is promoted. sequence orders promotions.
+            "CREATE TABLE IF NOT EXISTS rollouts (release_id BIGINT PRIMARY KEY, target TEXT NOT NULL, " +
+                "version BIGINT NOT NULL, stage TEXT NOT NULL, percent BIGINT, selector TEXT, " +
+                "max_nacks BIGINT NOT NULL, halted_reason TEXT, sequence BIGINT NOT NULL, promoted_at TEXT NOT NULL, " +
+                "updated_at TEXT NOT NULL, promoted_by TEXT NOT NULL)",
+            // What each DPU answered to a release it was sent.
+            "CREATE TABLE IF NOT EXISTS deliveries (release_id BIGINT NOT NULL, dpu_id TEXT NOT NULL, " +
+                "state TEXT NOT NULL, reason TEXT, at TEXT NOT NULL, PRIMARY KEY (release_id, dpu_id))",
             "CREATE TABLE IF NOT EXISTS audit (id " + serial + ", at TEXT NOT NULL, actor TEXT NOT NULL, " +
                 "roles TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL, detail TEXT NOT NULL)",
             // Append-only, enforced by the database too: a row of the audit log can be neither changed nor removed.
@@ -496,7 +511,12 @@ public final class Store implements AutoCloseable
     public Future<Dpu> recordReport(final String id, final Report report)
     {
         final String now = clock.instant().toString();
-        return sql.transaction(tx -> (report.ack() ?
+        return sql.transaction(tx -> report(tx, id, report, now).compose(ignored -> dpu(tx, id)));
+    }
+
+    private static Future<Integer> report(final Sql.Tx tx, final String id, final Report report, final String now)
+    {
+        return (report.ack() ?
             tx.update("UPDATE dpus SET active_version = $2, active_digest = $3, last_ack_version = $2, " +
                 "last_ack_at = $4, last_seen = $4, counters = $5 WHERE id = $1", id, report.version(),
                 report.digest(), now, report.counters()) :
@@ -504,7 +524,16 @@ public final class Store implements AutoCloseable
                 "last_seen = $4, counters = $5 WHERE id = $1", id, report.version(), report.reason(), now,
                 report.counters()))
             .compose(changed -> changed == 0 ? Future.failedFuture(ApiException.notFound("DPU '" + id + "'")) :
-                dpu(tx, id)));
+                Future.succeededFuture(changed));
+    }
+
+    /** Records that an agent was heard from: its active release and counters (hello, periodic reports). */
+    public Future<Integer> recordSeen(final String id, final Long activeVersion, final String activeDigest,
+        final String counters)
+    {
+        final String now = clock.instant().toString();
+        return sql.transaction(tx -> tx.update("UPDATE dpus SET active_version = $2, active_digest = $3, " +
+            "last_seen = $4, counters = $5 WHERE id = $1", id, activeVersion, activeDigest, now, counters));
     }
 
     /** Records the verifier's latest result for a DPU. */
@@ -522,6 +551,192 @@ public final class Store implements AutoCloseable
         return new Dpu((String)r[0], (String)r[1], (String)r[2], (String)r[3], (String)r[4], (Long)r[5],
             (String)r[6], (Long)r[7], (String)r[8], (Long)r[9], (String)r[10], (String)r[11], (String)r[12],
             (String)r[13], (Long)r[14] != 0, (String)r[15], (String)r[16], (String)r[17]);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Enrolments, rollouts, deliveries (the agent channel)
+
+    /**
+     * A DPU's enrolment. {@code attester} is {@code tpm} or {@code software}; {@code ak} the attestation key (TPMT_PUBLIC
+     * base64 for a TPM, PEM for software); {@code reference} the PCR reference values (YAML) or null for the fleet's.
+     */
+    public record Enrolment(String dpuId, String attester, String ak, String akName, String certificateFingerprint,
+        String reference, String enrolledAt)
+    {
+    }
+
+    /** Records an enrolment, replacing an earlier one (whose certificate is no longer accepted); audited. */
+    public Future<Enrolment> enrol(final Enrolment enrolment, final Actor actor)
+    {
+        return sql.transaction(tx -> tx.update("DELETE FROM enrolments WHERE dpu_id = $1", enrolment.dpuId())
+            .compose(replaced -> tx.update("INSERT INTO enrolments (dpu_id, attester, ak, ak_name, " +
+                    "certificate_fingerprint, reference, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    enrolment.dpuId(), enrolment.attester(), enrolment.ak(), enrolment.akName(),
+                    enrolment.certificateFingerprint(), enrolment.reference(), enrolment.enrolledAt())
+                .compose(ignored -> audit(tx, actor, replaced > 0 ? "dpu.re-enrol" : "dpu.enrol", "dpus/" +
+                    enrolment.dpuId(), enrolment.attester() + " attester, AK " + enrolment.akName() +
+                    ", certificate " + enrolment.certificateFingerprint())))
+            .map(enrolment));
+    }
+
+    /** @return the DPU's enrolment, or null when it has none. */
+    public Future<Enrolment> enrolment(final String dpuId)
+    {
+        return sql.read(tx -> tx.query("SELECT dpu_id, attester, ak, ak_name, certificate_fingerprint, reference, " +
+            "enrolled_at FROM enrolments WHERE dpu_id = $1", dpuId))
+            .map(rows -> rows.isEmpty() ? null : enrolmentRow(rows.getFirst()));
+    }
+
+    private static Enrolment enrolmentRow(final Object[] r)
+    {
+        return new Enrolment((String)r[0], (String)r[1], (String)r[2], (String)r[3], (String)r[4], (String)r[5],
+            (String)r[6]);
+    }
+
+    /** A release's rollout. {@code stage}: canary, all, halted, superseded. */
+    public record Rollout(long releaseId, String target, long version, String stage, Long percent, String selector,
+        long maxNacks, String haltedReason, long sequence, String promotedAt, String updatedAt, String promotedBy)
+    {
+    }
+
+    private static final String ROLLOUT_COLUMNS = "release_id, target, version, stage, percent, selector, max_nacks, " +
+        "halted_reason, sequence, promoted_at, updated_at, promoted_by";
+
+    private static Rollout rolloutRow(final Object[] r)
+    {
+        return new Rollout((Long)r[0], (String)r[1], (Long)r[2], (String)r[3], (Long)r[4], (String)r[5],
+            (Long)r[6], (String)r[7], (Long)r[8], (String)r[9], (String)r[10], (String)r[11]);
+    }
+
+    /**
+     * Promotes a release: to a canary set ({@code percent} of the target's DPUs, or those {@code selector} picks) or
+     * to all. Promoting again moves it on (canary to all) or resumes a halted rollout. Rollouts of earlier releases
+     * for the same target are superseded: a DPU is sent only the newest promoted release that includes it.
+     */
+    public Future<Rollout> promote(final long releaseId, final String stage, final Long percent,
+        final String selector, final long maxNacks, final Actor actor)
+    {
+        final String now = clock.instant().toString();
+        return sql.transaction(tx -> tx.query("SELECT target, version FROM releases WHERE id = $1", releaseId)
+            .compose(rows ->
+            {
+                if (rows.isEmpty())
+                {
+                    return Future.failedFuture(ApiException.notFound("release " + releaseId));
+                }
+                final String target = (String)rows.getFirst()[0];
+                final long version = (Long)rows.getFirst()[1];
+                return tx.query("SELECT version FROM rollouts WHERE target = $1 AND version > $2 AND stage <> " +
+                    "'superseded' ORDER BY version DESC LIMIT 1", target, version)
+                    .compose(newer -> !newer.isEmpty() ? Future.failedFuture(ApiException.conflict("release " +
+                        target + "@" + newer.getFirst()[0] + " is promoted already; promoting the older " + target +
+                        "@" + version + " would not reach DPUs that run it (versions only go forward): roll back " +
+                        "instead (POST /v1/releases/{id}/rollback re-issues earlier content as a new version)")) :
+                        tx.query("SELECT COALESCE(MAX(sequence), 0) FROM rollouts"))
+                    .compose(seq -> tx.update("UPDATE rollouts SET stage = 'superseded', updated_at = $3 WHERE " +
+                            "target = $1 AND version < $2 AND stage <> 'superseded'", target, version, now)
+                        .compose(ignored -> tx.update("DELETE FROM rollouts WHERE release_id = $1", releaseId))
+                        .compose(ignored -> tx.update("INSERT INTO rollouts (" + ROLLOUT_COLUMNS + ") VALUES ($1, " +
+                            "$2, $3, $4, $5, $6, $7, NULL, $8, $9, $9, $10)", releaseId, target, version, stage,
+                            percent, selector, maxNacks, ((Number)seq.getFirst()[0]).longValue() + 1, now,
+                            actor.name())))
+                    .compose(ignored -> audit(tx, actor, "release.promote", "releases/" + releaseId, stage +
+                        (percent != null ? " " + percent + "%" : "") + (selector != null ? " " + selector : "") +
+                        ", halt after " + maxNacks + " NACKs"))
+                    .compose(ignored -> rollout(tx, releaseId));
+            }));
+    }
+
+    /** Halts a rollout (NACKs passed its threshold): no DPU is sent the release any more; audited. */
+    public Future<Rollout> haltRollout(final long releaseId, final String reason, final Actor actor)
+    {
+        final String now = clock.instant().toString();
+        return sql.transaction(tx -> tx.update("UPDATE rollouts SET stage = 'halted', halted_reason = $2, " +
+                "updated_at = $3 WHERE release_id = $1 AND stage IN ('canary', 'all')", releaseId, reason, now)
+            .compose(changed -> changed == 0 ? Future.succeededFuture() : audit(tx, actor, "release.halt",
+                "releases/" + releaseId, reason))
+            .compose(ignored -> rollout(tx, releaseId)));
+    }
+
+    private static Future<Rollout> rollout(final Sql.Tx tx, final long releaseId)
+    {
+        return tx.query("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE release_id = $1", releaseId)
+            .compose(rows -> rows.isEmpty() ? Future.failedFuture(ApiException.notFound("a rollout of release " +
+                releaseId + " (it was never promoted)")) : Future.succeededFuture(rolloutRow(rows.getFirst())));
+    }
+
+    public Future<Rollout> rollout(final long releaseId)
+    {
+        return sql.read(tx -> rollout(tx, releaseId));
+    }
+
+    /** @return rollouts that send their release (canary or all), oldest promotion first. */
+    public Future<List<Rollout>> activeRollouts()
+    {
+        return sql.read(tx -> tx.query("SELECT " + ROLLOUT_COLUMNS + " FROM rollouts WHERE stage IN ('canary', " +
+            "'all') ORDER BY sequence")).map(rows -> rows.stream().map(Store::rolloutRow).toList());
+    }
+
+    /** One DPU's answer to a release. {@code state}: acked or nacked. */
+    public record Delivery(long releaseId, String dpuId, String state, String reason, String at)
+    {
+    }
+
+    /**
+     * Records an agent's report about a release in one transaction: the DPU's row (as {@link #recordReport}) and the
+     * delivery. @return the release's NACK count after it.
+     */
+    public Future<Long> recordDelivery(final String dpuId, final long releaseId, final Report report)
+    {
+        final String now = clock.instant().toString();
+        return sql.transaction(tx -> report(tx, dpuId, report, now)
+            .compose(ignored -> tx.update("DELETE FROM deliveries WHERE release_id = $1 AND dpu_id = $2", releaseId,
+                dpuId))
+            .compose(ignored -> tx.update("INSERT INTO deliveries (release_id, dpu_id, state, reason, at) VALUES " +
+                "($1, $2, $3, $4, $5)", releaseId, dpuId, report.ack() ? "acked" : "nacked", report.reason(), now))
+            .compose(ignored -> tx.query("SELECT COUNT(*) FROM deliveries WHERE release_id = $1 AND state = " +
+                "'nacked'", releaseId))
+            .map(rows -> ((Number)rows.getFirst()[0]).longValue()));
+    }
+
+    /** @return deliveries of a release by DPU id after {@code after}; {@code state} null for all. */
+    public Future<Page<Delivery>> deliveries(final long releaseId, final String state, final String after,
+        final int limit)
+    {
+        return sql.read(tx -> tx.query("SELECT release_id, dpu_id, state, reason, at FROM deliveries WHERE " +
+                "release_id = $1 AND dpu_id > $2 AND ($3 = '' OR state = $3) ORDER BY dpu_id LIMIT $4", releaseId,
+                after == null ? "" : after, state == null ? "" : state, (long)limit + 1))
+            .map(rows -> page(rows, limit, r -> new Delivery((Long)r[0], (String)r[1], (String)r[2], (String)r[3],
+                (String)r[4]), Delivery::dpuId));
+    }
+
+    /** @return counts of a release's deliveries by state. */
+    public Future<Map<String, Long>> deliveryCounts(final long releaseId)
+    {
+        return sql.read(tx -> tx.query("SELECT state, COUNT(*) FROM deliveries WHERE release_id = $1 GROUP BY state",
+            releaseId)).map(rows ->
+        {
+            final Map<String, Long> counts = new java.util.TreeMap<>();
+            for (final Object[] row : rows)
+            {
+                counts.put((String)row[0], ((Number)row[1]).longValue());
+            }
+            return counts;
+        });
+    }
+
+    /** @return every registered DPU's id and labels (JSON), for rollout selection. */
+    public Future<Map<String, String>> dpuLabels()
+    {
+        return sql.read(tx -> tx.query("SELECT id, labels FROM dpus ORDER BY id")).map(rows ->
+        {
+            final Map<String, String> labels = new java.util.LinkedHashMap<>();
+            for (final Object[] row : rows)
+            {
+                labels.put((String)row[0], (String)row[1]);
+            }
+            return labels;
+        });
     }
 
     /** @return audit entries in order, after id {@code after} (0 from the start). */

@@ -223,6 +223,54 @@ abstract class StoreContract
     }
 
     @Test
+    void rolloutsSupersedeHaltAndCountDeliveries() throws Exception
+    {
+        final Store store = store();
+        await(store.registerDpu("dpu-1", "{\"ring\":\"canary\"}", BOB));
+        await(store.registerDpu("dpu-2", "{}", BOB));
+        final Store.Release first = await(store.createRelease("all", slot -> signed(slot, "a1"), BOB));
+        final Store.Release second = await(store.createRelease("all", slot -> signed(slot, "a2"), BOB));
+        assertEquals(404, failure(store.rollout(first.id())).status(), "never promoted");
+        assertEquals(404, failure(store.promote(999, "all", null, null, 0, BOB)).status());
+
+        final Store.Rollout canary = await(store.promote(first.id(), "canary", 10L, null, 2, BOB));
+        assertEquals("canary", canary.stage());
+        assertEquals(10L, canary.percent());
+        assertEquals(2, canary.maxNacks());
+        final Store.Rollout all = await(store.promote(second.id(), "all", null, null, 0, BOB));
+        assertTrue(all.sequence() > canary.sequence());
+        assertEquals("superseded", await(store.rollout(first.id())).stage());
+        assertEquals(List.of(second.id()), await(store.activeRollouts()).stream().map(Store.Rollout::releaseId)
+            .toList());
+        // An older release cannot be promoted over a newer one.
+        assertEquals(409, failure(store.promote(first.id(), "all", null, null, 0, BOB)).status());
+
+        assertEquals(0L, await(store.recordDelivery("dpu-1", second.id(), new Store.Report(true, 2, "a2", null,
+            "{}"))));
+        assertEquals(1L, await(store.recordDelivery("dpu-2", second.id(), new Store.Report(false, 2, "a2",
+            "policy_invalid: bad", "{}"))));
+        assertEquals(java.util.Map.of("acked", 1L, "nacked", 1L), await(store.deliveryCounts(second.id())));
+        assertEquals(List.of("dpu-2"), await(store.deliveries(second.id(), "nacked", null, 10)).items().stream()
+            .map(Store.Delivery::dpuId).toList());
+        assertEquals(2L, await(store.getDpu("dpu-1")).activeVersion());
+
+        final Store.Rollout halted = await(store.haltRollout(second.id(), "1 DPU refused", new Store.Actor("rollout",
+            "")));
+        assertEquals("halted", halted.stage());
+        assertEquals("1 DPU refused", halted.haltedReason());
+        assertTrue(await(store.activeRollouts()).isEmpty());
+
+        final Store.Enrolment enrolment = new Store.Enrolment("dpu-1", "tpm", "AAA=", "000b12", "ff00", null,
+            "2026-01-01T00:00:00Z");
+        await(store.enrol(enrolment, new Store.Actor("verifier", "")));
+        assertEquals(enrolment, await(store.enrolment("dpu-1")));
+        assertNull(await(store.enrolment("dpu-2")));
+        final List<String> actions = await(store.audit(0, 100)).items().stream().map(Store.AuditEntry::action)
+            .toList();
+        assertTrue(actions.containsAll(List.of("release.promote", "release.halt", "dpu.enrol")), actions.toString());
+    }
+
+    @Test
     void dpusRegisterReportAndAreQuarantinedWithAnAuditTrail() throws Exception
     {
         final Store store = store();
