@@ -51,6 +51,7 @@ import java.util.concurrent.Callable;
         AttestBench.class,
         ReleaseBench.class,
         ApiBench.class,
+        AgentBench.class,
         BenchCommand.Jmh.class})
 public final class BenchCommand implements Runnable
 {

@@ -599,6 +599,12 @@ public final class Fleet
         });
     }
 
+    /** @return whether the DPU's latest attestation result is affirming and fresh (it may receive policy). */
+    public boolean trusted(final String dpuId)
+    {
+        return ledger.trusted(dpuId);
+    }
+
     /** @return how many agents are connected now. */
     public int connectedCount()
     {
