@@ -40,7 +40,9 @@ public enum Counter
     INSPECTION_REJECTED(30, "inspection_rejected", "Packets dropped by a deep-inspection reject rule"),
     REJECT_REPLIES(31, "reject_replies", "TCP resets and ICMP unreachables sent for rejected packets"),
     REJECT_REPLIES_WITHHELD(32, "reject_replies_withheld",
-        "Rejected packets not answered: not due (a reset, an ICMP error, multicast, tunnelled) or over the rate limit");
+        "Rejected packets not answered: not due (a reset, an ICMP error, multicast, tunnelled) or over the rate limit"),
+    SELF_PROTECTION(33, "self_protection",
+        "Packets from the host side to the DPU's own management addresses, dropped before any policy");
 
     /** First index of the per-reason malformed counters. */
     public static final int MALFORMED_BASE = 64;

@@ -17,6 +17,10 @@ import java.util.Objects;
  * ({@link EstablishedFlows#RECHECK}) or keep their verdict ({@link EstablishedFlows#KEEP}). Either way a quarantine
  * change applies to every flow: it is checked at the next packet, and flows a quarantine cut are decided again when
  * it is lifted.
+ * <p>
+ * A DPU without a valid policy runs the fail-closed program ({@link #failClosed}, {@link #failClose}): its management
+ * plane's connections and nothing else. Installing a policy, failing closed and changing the quarantine each carry the
+ * others' state over: a quarantine stays in force through both.
  */
 public final class Firewall
 {
@@ -42,11 +46,36 @@ public final class Firewall
      */
     public Firewall(final CompiledPolicy policy, final List<Prefix> host, final EstablishedFlows establishedFlows)
     {
+        this(new FirewallProgram.Builder(policy), host, establishedFlows);
+    }
+
+    private Firewall(final FirewallProgram.Builder first, final List<Prefix> host,
+        final EstablishedFlows establishedFlows)
+    {
         this.host = List.copyOf(host);
         this.establishedFlows = Objects.requireNonNull(establishedFlows, "establishedFlows");
-        final FirewallProgram first = new FirewallProgram.Builder(policy).host(host).generation(1).build(registry);
-        this.generation = first.generation();
-        this.program = first;
+        final FirewallProgram program = first.host(this.host).generation(1).build(registry);
+        this.generation = program.generation();
+        this.program = program;
+    }
+
+    /**
+     * A firewall that starts fail-closed ({@link FirewallProgram#failClosed}): what a DPU runs until it has a valid
+     * policy.
+     *
+     * @param host the addresses of the server behind this DPU: the policy's {@code host} entity, and never a
+     *             management peer.
+     */
+    public static Firewall failClosed(final ManagementPlane management, final List<Prefix> host,
+        final EstablishedFlows establishedFlows)
+    {
+        return new Firewall(FirewallProgram.failClosed(management), host, establishedFlows);
+    }
+
+    /** The addresses of the server behind this DPU (what the policy's {@code host} entity is bound to). */
+    public List<Prefix> host()
+    {
+        return host;
     }
 
     /** The active program: workers read it once per batch. */
@@ -75,12 +104,56 @@ public final class Firewall
      */
     public synchronized FirewallProgram install(final CompiledPolicy policy)
     {
+        return publish(prepare(policy));
+    }
+
+    /**
+     * Builds the program {@link #install} would make active, without making it active: so that a caller can load
+     * other parts of a release (DPI rules) and then {@link #publish} it, or give up and leave the firewall as it was.
+     * Hold this firewall's monitor from prepare to publish ({@code synchronized (firewall)}) so that no quarantine
+     * change comes in between; otherwise publish refuses the stale program.
+     *
+     * @throws IllegalArgumentException when the policy cannot be made into a program.
+     */
+    public synchronized FirewallProgram prepare(final CompiledPolicy policy)
+    {
         final FirewallProgram active = program;
-        return publish(new FirewallProgram.Builder(policy)
+        return new FirewallProgram.Builder(policy)
             .host(host)
             .quarantine(active.quarantine(), active.quarantined(), false)
             .generation(generation + 1)
             .recheck(establishedFlows == EstablishedFlows.RECHECK)
+            .build(registry);
+    }
+
+    /**
+     * Makes a program from {@link #prepare} active.
+     *
+     * @throws IllegalStateException when another program was installed since it was prepared (it would undo that
+     *                               change): prepare it again.
+     */
+    public synchronized FirewallProgram publish(final FirewallProgram prepared)
+    {
+        if (prepared.generation() != generation + 1)
+        {
+            throw new IllegalStateException("the firewall changed (generation " + generation + ") since this " +
+                "program was prepared for generation " + prepared.generation() + "; prepare it again");
+        }
+        return publishNext(prepared);
+    }
+
+    /**
+     * Replaces the active program with the fail-closed one around {@code management}: every flow is dropped at its
+     * next packet except the management plane's. The quarantine carries over (its addresses stay isolated).
+     */
+    public synchronized FirewallProgram failClose(final ManagementPlane management)
+    {
+        final FirewallProgram active = program;
+        return publishNext(FirewallProgram.failClosed(management)
+            .host(host)
+            .quarantine(active.quarantine(), active.quarantined(), false)
+            .generation(generation + 1)
+            .recheck(true)
             .build(registry));
     }
 
@@ -91,7 +164,10 @@ public final class Firewall
      */
     public synchronized FirewallProgram quarantine(final Quarantine quarantine)
     {
-        return publish(new FirewallProgram.Builder(program.policy())
+        final FirewallProgram active = program;
+        final FirewallProgram.Builder builder = active.failClosed() ?
+            FirewallProgram.failClosed(active.managementPlane()) : new FirewallProgram.Builder(active.policy());
+        return publishNext(builder
             .host(host)
             .quarantine(quarantine, AddressSet.EMPTY, true)
             .generation(generation + 1)
@@ -99,7 +175,7 @@ public final class Firewall
             .build(registry));
     }
 
-    private FirewallProgram publish(final FirewallProgram next)
+    private FirewallProgram publishNext(final FirewallProgram next)
     {
         generation = next.generation();
         program = next;

@@ -11,7 +11,7 @@ public final class FirewallEvent
 {
     public enum Kind
     {
-        /** Dropped: deny, default deny or quarantine. */
+        /** Dropped: deny, default deny, quarantine, fail-closed or self-protection. */
         DENIED("flow.denied"),
         /** Dropped by a reject rule. */
         REJECTED("flow.rejected"),
@@ -43,7 +43,12 @@ public final class FirewallEvent
         /** A quarantine started or ended. */
         QUARANTINE_CHANGE("quarantine_change"),
         /** A packet without a flow (untracked TCP, a fragment without ports). */
-        STATELESS("stateless");
+        STATELESS("stateless"),
+        /**
+         * A packet from the host side to the DPU's own management address, dropped before any policy
+         * ({@link SelfProtection}); rule {@code self-protection}.
+         */
+        SELF_PROTECTION("self_protection");
 
         private final String label;
 
@@ -65,7 +70,10 @@ public final class FirewallEvent
     public int worker;
     public String policyName;
     public String policyDigest;
-    /** tier/name, or the firewall's own: default-deny, default-allow, quarantine, management. */
+    /**
+     * tier/name, or the firewall's own: default-deny, default-allow, quarantine, management, fail-closed,
+     * self-protection.
+     */
     public String rule;
     /** allow, deny or reject. */
     public String action;

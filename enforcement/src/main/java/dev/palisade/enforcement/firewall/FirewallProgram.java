@@ -7,11 +7,13 @@ import dev.palisade.enforcement.conntrack.FlowTable;
 import dev.palisade.policy.compile.AddressSet;
 import dev.palisade.policy.compile.CompiledPolicy;
 import dev.palisade.policy.compile.CompiledPolicy.CompiledRule;
+import dev.palisade.policy.compile.CompiledPolicyDecoder;
 import dev.palisade.policy.compile.Prefix;
 import dev.palisade.policy.model.Policy.TierName;
 import dev.palisade.policy.model.Rule.Action;
 import dev.palisade.policy.model.Rule.PortRange;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -34,6 +36,9 @@ import java.util.function.Function;
  *     flow counts against it and is logged as such, with the verdict it would have had.</li>
  * <li><b>Quarantine</b> comes before everything: the management allow-list, then "deny from/to a quarantined
  *     address".</li>
+ * <li><b>Fail closed.</b> {@link #failClosed} makes the program a DPU runs while it has no valid policy: after the
+ *     quarantine, only its management plane's connections are allowed ({@link ManagementPlane}), and everything else
+ *     is dropped against the reserved slot {@link RuleRegistry#FAIL_CLOSED}.</li>
  * </ul>
  * ICMP and ICMPv6 are looked up with the type in the source-port field and the code in the destination-port field,
  * so rules on type and code are port ranges of one value.
@@ -47,6 +52,12 @@ public final class FirewallProgram
     static final int OUT_QUARANTINE = -2;
     static final int OUT_MANAGEMENT = -3;
     static final int OUT_DEFAULT_ALLOW = -4;
+
+    /**
+     * The policy of the fail-closed program: no rules, no workloads, and every address selected, so that its default
+     * deny drops everything the management plane does not allow.
+     */
+    static final CompiledPolicy FAIL_CLOSED_POLICY = failClosedPolicy();
 
     private static final int TIERS = TierName.values().length;
     private static final int VERDICT_ALLOW = FlowTable.FLAG_DECIDED;
@@ -70,6 +81,11 @@ public final class FirewallProgram
     private final Chain[] staged;
     private final AddressSet quarantined;
     private final Chain quarantineChain;
+    /** The fail-closed program's management plane, and the chain allowing its connections; null otherwise. */
+    private final ManagementPlane managementPlane;
+    private final Chain managementChain;
+    /** The slot of fail-closed denials: assigned in a fail-closed program, else whatever an earlier one took or -1. */
+    private final int failClosedSlot;
     private final int[] ruleSlots;
     private final int[] ruleVerdicts;
     private final boolean[] rulePasses;
@@ -88,7 +104,12 @@ public final class FirewallProgram
         this.quarantine = builder.quarantine;
         this.generation = builder.generation;
         this.epoch = epochOf(generation);
-        this.recheck = builder.recheck;
+        this.managementPlane = builder.managementPlane;
+        // Kept verdicts would let flows that a policy allowed survive the fall back to fail-closed, and flows
+        // fail-closed dropped survive into the policy (WorkerFirewall re-decides those on its own).
+        this.recheck = builder.recheck || managementPlane != null;
+        this.failClosedSlot = managementPlane != null ? registry.reservedSlot(RuleRegistry.FAIL_CLOSED) :
+            registry.existingReservedSlot(RuleRegistry.FAIL_CLOSED);
 
         final List<CompiledRule> rules = policy.rules();
         final int n = rules.size();
@@ -130,6 +151,8 @@ public final class FirewallProgram
             quarantine.resolve(policy, builder.strictQuarantine), builder.alsoQuarantined));
         quarantineChain = quarantined.isEmpty() ? null : quarantineChain(quarantined, quarantine.management(),
             builder.classifiers);
+        managementChain = managementPlane == null ? null : managementChain(managementPlane, host,
+            builder.classifiers);
         classifierRules = enforced[0].classifier.ruleCount();
         long memory = 0;
         for (final Chain[] set : new Chain[][] {enforced, staged == null ? new Chain[0] : staged})
@@ -139,7 +162,8 @@ public final class FirewallProgram
                 memory += chain == null ? 0 : chain.classifier.memoryBytes() + 4L * chain.outcomes.length;
             }
         }
-        memoryBytes = memory + (quarantineChain == null ? 0 : quarantineChain.classifier.memoryBytes());
+        memoryBytes = memory + (quarantineChain == null ? 0 : quarantineChain.classifier.memoryBytes()) +
+            (managementChain == null ? 0 : managementChain.classifier.memoryBytes());
         buildNs = System.nanoTime() - start;
     }
 
@@ -183,6 +207,55 @@ public final class FirewallProgram
             outcomes.add(OUT_QUARANTINE);
         }
         return new Chain(classifiers.apply(rules), outcomes.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /**
+     * The fail-closed program's allowances: each peer may open connections to each endpoint's protocol and ports, and
+     * each endpoint may open connections to each peer (the policy channel, attestation and events go out from the
+     * DPU). Peers lose the host's addresses: management is reached from the network side only (self-protection drops
+     * host packets to the DPU in any case). For ICMP endpoints the ports are not looked at. Null when nothing is
+     * allowed.
+     */
+    private static Chain managementChain(final ManagementPlane plane, final List<Prefix> host,
+        final Function<List<FiveTupleRule>, FiveTupleClassifier> classifiers)
+    {
+        AddressSet peers = AddressSet.of(plane.peers());
+        if (!host.isEmpty())
+        {
+            peers = AddressSet.union(List.of(peers.complement(), AddressSet.of(host))).complement();
+        }
+        final List<FiveTupleRule> rules = new ArrayList<>();
+        for (final ManagementPlane.Endpoint endpoint : plane.endpoints())
+        {
+            final boolean icmp = endpoint.protocol() == 1 || endpoint.protocol() == 58;
+            final int portLo = icmp ? 0 : endpoint.portLo();
+            final int portHi = icmp ? 0xFFFF : endpoint.portHi();
+            for (final Prefix peer : peers.prefixes())
+            {
+                rules.add(rule(peer, endpoint.address(), 0, 0xFFFF, portLo, portHi, endpoint.protocol()));
+                rules.add(rule(endpoint.address(), peer, 0, 0xFFFF, 0, 0xFFFF, endpoint.protocol()));
+            }
+        }
+        if (rules.isEmpty())
+        {
+            return null;
+        }
+        final int[] outcomes = new int[rules.size()];
+        java.util.Arrays.fill(outcomes, OUT_MANAGEMENT);
+        return new Chain(classifiers.apply(rules), outcomes);
+    }
+
+    private static CompiledPolicy failClosedPolicy()
+    {
+        try
+        {
+            return CompiledPolicyDecoder.decode(("palisade-compiled-policy 1\nname fail-closed\nset 0 host\n" +
+                "selected 00000000000000000000000000000000/0\n").getBytes(StandardCharsets.UTF_8));
+        }
+        catch (final CompiledPolicyDecoder.FormatException e)
+        {
+            throw new IllegalStateException("the built-in fail-closed policy does not decode: " + e.getMessage(), e);
+        }
     }
 
     static FiveTupleRule rule(final Prefix src, final Prefix dst, final int srcLo, final int srcHi, final int dstLo,
@@ -283,6 +356,14 @@ public final class FirewallProgram
                 return;
             }
         }
+        if (managementChain != null &&
+            managementChain.classifier.classify(srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol) !=
+                FiveTupleClassifier.NO_MATCH)
+        {
+            out.slot = RuleRegistry.MANAGEMENT;
+            out.flags = VERDICT_ALLOW;
+            return;
+        }
         final int outcome = evaluate(enforced, srcHi, srcLo, dstHi, dstLo, srcPort, dstPort, protocol, null);
         apply(outcome, out);
         if (staged != null)
@@ -319,7 +400,7 @@ public final class FirewallProgram
         }
         else if (outcome == OUT_DEFAULT_DENY)
         {
-            out.slot = RuleRegistry.DEFAULT_DENY;
+            out.slot = managementPlane != null ? failClosedSlot : RuleRegistry.DEFAULT_DENY;
             out.flags = VERDICT_DENY;
         }
     }
@@ -366,6 +447,24 @@ public final class FirewallProgram
     public Quarantine quarantine()
     {
         return quarantine;
+    }
+
+    /** Whether this is the fail-closed program ({@link #failClosed(ManagementPlane)}). */
+    public boolean failClosed()
+    {
+        return managementPlane != null;
+    }
+
+    /** The fail-closed program's management plane, or null for a policy's program. */
+    public ManagementPlane managementPlane()
+    {
+        return managementPlane;
+    }
+
+    /** The counter slot of fail-closed denials, or -1 when no program of this firewall ever failed closed. */
+    int failClosedSlot()
+    {
+        return failClosedSlot;
     }
 
     /** The addresses the quarantine isolates (empty when there is none). */
@@ -418,10 +517,22 @@ public final class FirewallProgram
         return buildNs;
     }
 
+    /**
+     * The program for a DPU without a valid policy: every flow is dropped (slot {@link RuleRegistry#FAIL_CLOSED})
+     * except the management plane's connections, which peers open from the network side to the endpoints' protocol
+     * and ports, or the DPU opens to its peers. A quarantine still comes first. Always re-checks established flows.
+     * Bind the host ({@link Builder#host}) so that peers exclude it.
+     */
+    public static Builder failClosed(final ManagementPlane plane)
+    {
+        return new Builder(FAIL_CLOSED_POLICY).managementPlane(plane);
+    }
+
     /** What a program is built from. */
     public static final class Builder
     {
         private final CompiledPolicy policy;
+        private ManagementPlane managementPlane;
         private List<Prefix> host = List.of();
         private Quarantine quarantine = Quarantine.NONE;
         private AddressSet alsoQuarantined = AddressSet.EMPTY;
@@ -476,6 +587,13 @@ public final class FirewallProgram
         public Builder recheck(final boolean value)
         {
             recheck = value;
+            return this;
+        }
+
+        /** Makes the program fail-closed around {@code plane}; only {@link #failClosed} builds use it. */
+        Builder managementPlane(final ManagementPlane plane)
+        {
+            managementPlane = Objects.requireNonNull(plane, "plane");
             return this;
         }
 

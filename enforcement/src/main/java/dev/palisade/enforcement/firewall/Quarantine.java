@@ -143,9 +143,6 @@ public record Quarantine(List<Target> targets, List<ManagementAccess> management
      */
     public record ManagementAccess(Prefix peer, int protocol, int portLo, int portHi)
     {
-        private static final java.util.regex.Pattern PROTOCOL_SUFFIX =
-            java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9]*(/.*)?");
-
         public ManagementAccess
         {
             Objects.requireNonNull(peer, "peer");
@@ -166,8 +163,33 @@ public record Quarantine(List<Target> targets, List<ManagementAccess> management
          */
         public static ManagementAccess parse(final String text)
         {
-            final String usage = "; expected PEER[:PROTO[/PORT[-PORT]]] such as 10.0.0.5:tcp/22, 10.0.0.0/24, " +
-                "or [2001:db8::5]:tcp/22";
+            final AddressAndPorts parsed = AddressAndPorts.parse(text, "management access", "management peer",
+                "; expected PEER[:PROTO[/PORT[-PORT]]] such as 10.0.0.5:tcp/22, 10.0.0.0/24, or " +
+                "[2001:db8::5]:tcp/22");
+            return new ManagementAccess(parsed.prefix(), parsed.protocol(), parsed.portLo(), parsed.portHi());
+        }
+    }
+
+    /**
+     * An address or prefix with an optional protocol and destination port range, as written in
+     * {@code ADDRESS[:PROTO[/PORT[-PORT]]]}: shared by the management allow-list and the DPU's management addresses
+     * ({@link ManagementPlane.Endpoint}).
+     *
+     * @param protocol IP protocol number, or -1 for any.
+     */
+    record AddressAndPorts(Prefix prefix, int protocol, int portLo, int portHi)
+    {
+        private static final java.util.regex.Pattern PROTOCOL_SUFFIX =
+            java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9]*(/.*)?");
+
+        /**
+         * @param thing       what the whole text is, for errors ("management access").
+         * @param addressNoun what the address part is, for errors ("management peer").
+         * @param usage       appended to every error: what is expected, with examples.
+         */
+        static AddressAndPorts parse(final String text, final String thing, final String addressNoun,
+            final String usage)
+        {
             String peerText = text.strip();
             String rest = "";
             if (peerText.startsWith("["))
@@ -175,7 +197,7 @@ public record Quarantine(List<Target> targets, List<ManagementAccess> management
                 final int close = peerText.indexOf(']');
                 if (close < 0)
                 {
-                    throw new IllegalArgumentException("missing ']' in management access '" + text + "'" + usage);
+                    throw new IllegalArgumentException("missing ']' in " + thing + " '" + text + "'" + usage);
                 }
                 rest = peerText.substring(close + 1);
                 peerText = peerText.substring(1, close);
@@ -203,12 +225,12 @@ public record Quarantine(List<Target> targets, List<ManagementAccess> management
             }
             catch (final IllegalArgumentException ex)
             {
-                throw new IllegalArgumentException("invalid management peer in '" + text + "': " + ex.getMessage() +
-                    usage, ex);
+                throw new IllegalArgumentException("invalid " + addressNoun + " in '" + text + "': " +
+                    ex.getMessage() + usage, ex);
             }
             if (rest.isEmpty())
             {
-                return new ManagementAccess(peer, -1, 0, 0xFFFF);
+                return new AddressAndPorts(peer, -1, 0, 0xFFFF);
             }
             final int slash = rest.indexOf('/');
             final String protocolText = (slash < 0 ? rest : rest.substring(0, slash)).toLowerCase(Locale.ROOT);
@@ -223,25 +245,27 @@ public record Quarantine(List<Target> targets, List<ManagementAccess> management
             };
             if (slash < 0)
             {
-                return new ManagementAccess(peer, protocol, 0, 0xFFFF);
+                return new AddressAndPorts(peer, protocol, 0, 0xFFFF);
             }
             final String ports = rest.substring(slash + 1);
             final int dash = ports.indexOf('-');
+            final int lo;
+            final int hi;
             try
             {
-                final int lo = Integer.parseInt(dash < 0 ? ports : ports.substring(0, dash));
-                final int hi = dash < 0 ? lo : Integer.parseInt(ports.substring(dash + 1));
-                return new ManagementAccess(peer, protocol, lo, hi);
+                lo = Integer.parseInt(dash < 0 ? ports : ports.substring(0, dash));
+                hi = dash < 0 ? lo : Integer.parseInt(ports.substring(dash + 1));
             }
             catch (final NumberFormatException ex)
             {
                 throw new IllegalArgumentException("invalid port '" + ports + "' in '" + text + "'" + usage, ex);
             }
-            catch (final IllegalArgumentException ex)
+            if (lo < 0 || hi > 0xFFFF || lo > hi)
             {
                 throw new IllegalArgumentException("invalid port range '" + ports + "' in '" + text +
-                    "': expected 0..65535, low before high" + usage, ex);
+                    "': expected 0..65535, low before high" + usage);
             }
+            return new AddressAndPorts(peer, protocol, lo, hi);
         }
     }
 

@@ -24,6 +24,11 @@ public final class RuleRegistry
     /** Allowed to a quarantined workload by the management allow-list. */
     public static final int MANAGEMENT = 3;
     static final int RESERVED = 4;
+    /**
+     * What the fail-closed program drops. Reserved when a firewall first fails closed (not with the slots above), so
+     * that a firewall that never does lists no such slot.
+     */
+    public static final String FAIL_CLOSED = "fail-closed";
 
     /** What a slot counts for. {@code tier} is null for the reserved slots. */
     public record Entry(int slot, String tier, String name)
@@ -50,6 +55,33 @@ public final class RuleRegistry
     {
         entries.add(new Entry(slot, null, name));
         slots.put(name, slot);
+    }
+
+    /**
+     * @return the slot of the firewall's own decision {@code name} (such as {@link #FAIL_CLOSED}), assigning the next
+     *         free one the first time.
+     */
+    public synchronized int reservedSlot(final String name)
+    {
+        if (name.indexOf('/') >= 0)
+        {
+            throw new IllegalArgumentException("a reserved slot's name has no '/' (rules are tier/name): " + name);
+        }
+        final Integer existing = slots.get(name);
+        if (existing != null)
+        {
+            return existing;
+        }
+        final int slot = entries.size();
+        reserve(slot, name);
+        return slot;
+    }
+
+    /** @return the slot of the firewall's own decision {@code name}, or -1 when none was reserved. */
+    public synchronized int existingReservedSlot(final String name)
+    {
+        final Integer existing = name.indexOf('/') >= 0 ? null : slots.get(name);
+        return existing == null ? -1 : existing;
     }
 
     /** @return the slot of the rule {@code name} of {@code tier}, assigning the next free one the first time. */

@@ -146,13 +146,18 @@ public final class WorkerFirewall implements FlowTable.RemovalListener
         emit(meta, nowNs, FirewallEvent.Reason.NEW_FLOW, false);
     }
 
-    /** A flow decided under an older program: decide it again, or keep its verdict but apply the quarantine. */
+    /**
+     * A flow decided under an older program: decide it again, or keep its verdict but apply the quarantine. Flows the
+     * firewall decided on its own (quarantine, management, fail-closed) are always decided again: their verdicts
+     * belong to a state that may have ended.
+     */
     private void revalidate(final int slot, final PacketMeta meta, final boolean reply, final long nowNs)
     {
         final int oldSlot = flows.ruleSlot(slot);
         final int oldFlags = FlowTable.wordFlags(flows.word(slot)) & FlowTable.VERDICT_FLAGS;
         final boolean wasQuarantineDecision = oldSlot == RuleRegistry.QUARANTINE || oldSlot == RuleRegistry.MANAGEMENT;
-        if (!program.recheck() && !wasQuarantineDecision)
+        final boolean wasFailClosedDecision = oldSlot >= 0 && oldSlot == program.failClosedSlot();
+        if (!program.recheck() && !wasQuarantineDecision && !wasFailClosedDecision)
         {
             if (!quarantined(meta, reply))
             {
@@ -198,8 +203,11 @@ public final class WorkerFirewall implements FlowTable.RemovalListener
             {
                 counters.increment(Counter.FLOWS_CUT.id());
             }
-            emit(meta, nowNs, wasQuarantineDecision || decision.slot == RuleRegistry.QUARANTINE ||
-                decision.slot == RuleRegistry.MANAGEMENT ? FirewallEvent.Reason.QUARANTINE_CHANGE :
+            // Into or out of fail-closed is a policy change, though fail-closed allows management as a quarantine does.
+            final boolean quarantineChange = oldSlot == RuleRegistry.QUARANTINE ||
+                decision.slot == RuleRegistry.QUARANTINE || !program.failClosed() && !wasFailClosedDecision &&
+                (oldSlot == RuleRegistry.MANAGEMENT || decision.slot == RuleRegistry.MANAGEMENT);
+            emit(meta, nowNs, quarantineChange ? FirewallEvent.Reason.QUARANTINE_CHANGE :
                 FirewallEvent.Reason.POLICY_CHANGE, decision.flags != oldFlags);
         }
     }

@@ -1,5 +1,6 @@
 package dev.palisade.enforcement.pipeline;
 
+import dev.palisade.enforcement.firewall.SelfProtection;
 import org.agrona.DirectBuffer;
 
 /**
@@ -25,6 +26,12 @@ public final class PacketBatch
     public final long[] timestampNs;
     /** Each packet's position in its capture (1-based), or 0 when the source does not number packets. */
     public final long[] number;
+    /**
+     * The data-plane port each packet arrived on, or {@link SelfProtection.HostSide#PORT_UNKNOWN} (what {@link #add}
+     * writes; replay has no ports). A live data path sets it after {@code add}, so that self-protection can tell the
+     * host port from the network port.
+     */
+    public final int[] ingressPort;
     public final byte[] verdict;
     public int count;
 
@@ -38,6 +45,7 @@ public final class PacketBatch
         linkType = new int[capacity];
         timestampNs = new long[capacity];
         number = new long[capacity];
+        ingressPort = new int[capacity];
         verdict = new byte[capacity];
     }
 
@@ -72,6 +80,7 @@ public final class PacketBatch
         linkType[i] = link;
         timestampNs[i] = tsNs;
         number[i] = 0;
+        ingressPort[i] = SelfProtection.HostSide.PORT_UNKNOWN;
     }
 
     public void clear()

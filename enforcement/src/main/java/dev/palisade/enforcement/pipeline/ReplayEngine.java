@@ -9,6 +9,7 @@ import dev.palisade.enforcement.firewall.EventSink;
 import dev.palisade.enforcement.firewall.Firewall;
 import dev.palisade.enforcement.firewall.RuleCounters;
 import dev.palisade.enforcement.firewall.RuleStats;
+import dev.palisade.enforcement.firewall.SelfProtection;
 import dev.palisade.enforcement.packet.PacketMeta;
 import dev.palisade.enforcement.packet.PacketParser;
 import org.agrona.DirectBuffer;
@@ -57,6 +58,7 @@ public final class ReplayEngine
     private DpiEngine dpi;
     private AlertSink alerts = AlertSink.NONE;
     private ReplySink replies = ReplySink.NONE;
+    private SelfProtection selfProtection;
 
     public ReplayEngine(final DataPlaneConfig config, final int workerCount)
     {
@@ -84,6 +86,17 @@ public final class ReplayEngine
         return this;
     }
 
+    /**
+     * Drops packets from the host side to the DPU's management addresses before anything else sees them (in replay
+     * the host side is the host's addresses: {@link SelfProtection.HostSide#addresses}). Events go to the firewall's
+     * sink.
+     */
+    public ReplayEngine selfProtection(final SelfProtection value)
+    {
+        this.selfProtection = value;
+        return this;
+    }
+
     /** Sends the resets and unreachables that reject rules owe to {@code sink} (by default they are only counted). */
     public ReplayEngine replies(final ReplySink sink)
     {
@@ -107,7 +120,7 @@ public final class ReplayEngine
         {
             for (int i = 0; i < workerCount; i++)
             {
-                workers[i] = new Worker(i, config, firewall, events, dpi, alerts).replies(replies);
+                workers[i] = new Worker(i, config, firewall, events, dpi, alerts, selfProtection).replies(replies);
             }
             final DirectBuffer[] segments = new DirectBuffer[reader.segmentCount()];
             for (int i = 0; i < segments.length; i++)
@@ -142,8 +155,8 @@ public final class ReplayEngine
                     snapshots.add(worker.firewall().snapshot()); // the workers have stopped
                 }
                 rules = RuleStats.sum(firewall.registry(), snapshots);
-                events.flush();
             }
+            events.flush(); // the firewall's events and self-protection's
             InspectionCounters inspection = null;
             if (dpi != null)
             {

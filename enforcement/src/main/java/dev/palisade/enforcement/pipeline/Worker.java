@@ -10,7 +10,9 @@ import dev.palisade.enforcement.counters.Counter;
 import dev.palisade.enforcement.counters.WorkerCounters;
 import dev.palisade.enforcement.firewall.EventSink;
 import dev.palisade.enforcement.firewall.Firewall;
+import dev.palisade.enforcement.firewall.SelfProtection;
 import dev.palisade.enforcement.firewall.WorkerFirewall;
+import dev.palisade.enforcement.firewall.WorkerSelfProtection;
 import dev.palisade.enforcement.packet.Checksums;
 import dev.palisade.enforcement.packet.PacketMeta;
 import dev.palisade.enforcement.packet.PacketParser;
@@ -26,6 +28,8 @@ import org.agrona.DirectBuffer;
  * <li>track each flow (lookup, create, state, counters) and decide each packet's verdict, now from cache: with a
  *     firewall, a new flow is classified once and its verdict kept in its conntrack entry.</li>
  * </ol>
+ * With self-protection, a packet from the host side to the DPU's own management addresses is dropped in pass 3 before
+ * conntrack, the firewall or inspection see it, with or without a firewall.
  * Nothing on this path allocates, throws on bad input, or reads a clock: time is each packet's timestamp.
  */
 public final class Worker implements AutoCloseable
@@ -44,6 +48,8 @@ public final class Worker implements AutoCloseable
     private final WorkerFirewall firewall;
     /** Null without deep inspection. */
     private final Inspector inspector;
+    /** Null without self-protection. */
+    private final WorkerSelfProtection selfProtection;
     private final Packet inspected = new Packet();
     private final boolean inspectMidstream;
     private final boolean validateChecksums;
@@ -76,6 +82,17 @@ public final class Worker implements AutoCloseable
     public Worker(final int id, final DataPlaneConfig config, final Firewall firewall, final EventSink events,
         final DpiEngine dpi, final AlertSink alerts)
     {
+        this(id, config, firewall, events, dpi, alerts, null);
+    }
+
+    /**
+     * A worker that also keeps the host away from the DPU's management addresses ({@code selfProtection}, null for
+     * none): such packets are dropped before anything else looks at them, counted and reported to {@code events},
+     * whether or not there is a firewall.
+     */
+    public Worker(final int id, final DataPlaneConfig config, final Firewall firewall, final EventSink events,
+        final DpiEngine dpi, final AlertSink alerts, final SelfProtection selfProtection)
+    {
         this.id = id;
         this.config = config;
         this.flows = new FlowTable(config.conntrack(), counters);
@@ -93,6 +110,8 @@ public final class Worker implements AutoCloseable
             PacketBatch.VERDICT_DROP : PacketBatch.VERDICT_PASS;
         this.firewall = firewall == null ? null : new WorkerFirewall(id, firewall, flows, counters, events);
         this.inspector = dpi == null ? null : new Inspector(dpi, alerts);
+        this.selfProtection = selfProtection == null ? null :
+            new WorkerSelfProtection(id, selfProtection, firewall, counters, events);
         this.inspectMidstream = dpi != null && dpi.config().midstream();
         this.validateChecksums = dpi != null && dpi.config().validateChecksums();
         final int perSecond = config.rejectRepliesPerSecond();
@@ -203,11 +222,22 @@ public final class Worker implements AutoCloseable
             {
                 counters.incrementMalformed(result);
                 verdict = malformedVerdict;
+                // Passing what does not parse is the operator's choice, but not towards the DPU from the host:
+                // whatever addresses the parser got before it gave up are checked.
+                if (verdict == PacketBatch.VERDICT_PASS && selfProtection != null && meta.l3 != PacketMeta.L3_NONE &&
+                    selfProtection.check(meta, batch.ingressPort[i], nowNs))
+                {
+                    verdict = PacketBatch.VERDICT_DROP;
+                }
             }
             else if (meta.l3 == PacketMeta.L3_NONE)
             {
                 counters.increment(Counter.NON_IP.id());
                 verdict = nonIpVerdict;
+            }
+            else if (selfProtection != null && selfProtection.check(meta, batch.ingressPort[i], nowNs))
+            {
+                verdict = PacketBatch.VERDICT_DROP; // before conntrack: the host cannot touch a management flow
             }
             else
             {
