@@ -37,6 +37,13 @@ public final class Http
         {
             throw ApiException.badRequest("a JSON object body is required", null);
         }
+        onlyFields(body, allowed);
+        return body;
+    }
+
+    /** @throws ApiException 400 naming each field of {@code body} not in {@code allowed}. */
+    public static void onlyFields(final JsonObject body, final Set<String> allowed)
+    {
         final JsonArray errors = new JsonArray();
         for (final String field : body.fieldNames())
         {
@@ -50,7 +57,6 @@ public final class Http
         {
             throw ApiException.badRequest("unknown fields in the body", errors);
         }
-        return body;
     }
 
     /** @return a required string field, non-blank, at most {@code maxLength} characters. */

@@ -71,8 +71,7 @@ final class ReleaseRoutes
     {
         if (signer == null)
         {
-            throw new ApiException(503, "no-signing-key", "Releases are disabled", "this API has no policy-signing " +
-                "key; start it with --signing-key and --certificate (or --dev)");
+            throw noSigningKey();
         }
         final JsonObject body = Http.body(request.context(), FIELDS);
         final String policyName = Http.requiredString(body, "policy", 63);
@@ -139,6 +138,13 @@ final class ReleaseRoutes
             request.context().response().putHeader("Location", "/v1/releases/" + release.id());
             return json(release);
         });
+    }
+
+    /** Releases (and rollbacks, which are releases) need the service's signing key. */
+    static ApiException noSigningKey()
+    {
+        return new ApiException(503, "no-signing-key", "Releases are disabled", "this API has no policy-signing " +
+            "key; start it with --signing-key and --certificate (or --dev)");
     }
 
     /** A release names what it is made of: a name that does not exist is a bad request, not a missing route. */

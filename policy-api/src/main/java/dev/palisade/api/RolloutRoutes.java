@@ -133,8 +133,7 @@ final class RolloutRoutes
         requireFleet();
         if (signer == null)
         {
-            throw new ApiException(503, "no-signing-key", "Releases are disabled", "this API has no policy-signing " +
-                "key; start it with --signing-key and --certificate (or --dev)");
+            throw ReleaseRoutes.noSigningKey();
         }
         final long id = Http.longValue(request.param("id"), "id", "a release id");
         final io.vertx.core.buffer.Buffer raw = request.context().body() == null ? null :

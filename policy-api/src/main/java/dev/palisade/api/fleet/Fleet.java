@@ -34,6 +34,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.buffer.Buffer;
+import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 
 import java.io.PrintStream;
@@ -428,7 +429,8 @@ public final class Fleet
                         result.status().label() + ": " + reasons(all)));
                 }
                 final String akName = HexFormat.of().formatHex(p.akName());
-                final X509Certificate certificate = Pki.toX509(ca.issueClient(p.dpuId(), akName, p.tlsKey()));
+                final X509CertificateHolder issued = ca.issueClient(p.dpuId(), akName, p.tlsKey());
+                final X509Certificate certificate = Pki.toX509(issued);
                 final Store.Enrolment enrolment = new Store.Enrolment(p.dpuId(), p.attester(), p.akText(), akName,
                     Pki.fingerprint(certificate), recorded, java.time.Instant.now().toString());
                 akCache.put(p.dpuId(), p.ak());
@@ -443,7 +445,7 @@ public final class Fleet
                             old.close(CLOSE_SUPERSEDED, "a newer enrolment superseded this certificate");
                         }
                         return new JsonObject().put("status", result.status().label())
-                            .put("certificate", certificatePem(certificate))
+                            .put("certificate", Pki.certificatePem(issued))
                             .put("ca", ca.caCertificatePem())
                             .put("ear", result.token())
                             .put("attester", p.attester());
@@ -783,7 +785,7 @@ public final class Fleet
             "attestation_lapsed")) ? "lapsed" : to.label();
         store.recordAttestation(dpuId, status).onFailure(e -> log.println("policy-api: recording the attestation " +
             "of DPU '" + dpuId + "' failed: " + e.getMessage()));
-        if (to == Status.AFFIRMING || from == Status.NONE && to == Status.AFFIRMING)
+        if (to == Status.AFFIRMING)
         {
             return;
         }
@@ -873,18 +875,5 @@ public final class Fleet
         final byte[] bytes = new byte[count];
         random.nextBytes(bytes);
         return bytes;
-    }
-
-    private static String certificatePem(final X509Certificate certificate)
-    {
-        try
-        {
-            return "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
-                .encodeToString(certificate.getEncoded()) + "\n-----END CERTIFICATE-----\n";
-        }
-        catch (final java.security.cert.CertificateEncodingException e)
-        {
-            throw new IllegalStateException(e);
-        }
     }
 }

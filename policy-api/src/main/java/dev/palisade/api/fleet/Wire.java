@@ -1,12 +1,10 @@
 package dev.palisade.api.fleet;
 
 import dev.palisade.api.ApiException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Base64;
 import java.util.Set;
-import java.util.TreeSet;
 
 /** Reading the agents' JSON: every problem is a 400 naming the field. */
 final class Wire
@@ -59,19 +57,6 @@ final class Wire
 
     static void onlyFields(final JsonObject body, final String... allowed)
     {
-        final Set<String> known = Set.of(allowed);
-        final JsonArray errors = new JsonArray();
-        for (final String field : body.fieldNames())
-        {
-            if (!known.contains(field))
-            {
-                errors.add(new JsonObject().put("field", field).put("reason", "unknown field (allowed: " +
-                    String.join(", ", new TreeSet<>(known)) + ")"));
-            }
-        }
-        if (!errors.isEmpty())
-        {
-            throw ApiException.badRequest("unknown fields in the body", errors);
-        }
+        dev.palisade.api.Http.onlyFields(body, Set.of(allowed));
     }
 }
