@@ -1,5 +1,6 @@
 package dev.palisade.cli;
 
+import dev.palisade.enforcement.agent.ReleaseKeeper;
 import dev.palisade.enforcement.agent.channel.AgentAttester;
 import dev.palisade.enforcement.agent.channel.PolicyClient;
 import dev.palisade.policy.bundle.BundleVerifier;
@@ -36,60 +37,6 @@ public final class AgentSwarm
     }
 
     /** A DPU that verifies and keeps the version; no data plane. */
-    static final class VerifyingTarget implements PolicyClient.Target
-    {
-        private final String id;
-        private final VerificationKey root;
-        private volatile long version;
-        private volatile String digest;
-
-        VerifyingTarget(final String id, final VerificationKey root)
-        {
-            this.id = id;
-            this.root = root;
-        }
-
-        @Override
-        public long activeVersion()
-        {
-            return version;
-        }
-
-        @Override
-        public String activeDigest()
-        {
-            return digest;
-        }
-
-        @Override
-        public synchronized PolicyClient.Outcome offer(final long releaseId, final byte[] bundle)
-        {
-            return switch (BundleVerifier.builder().root(root).now(Instant.now()).target(id, Map.of())
-                .running(version, digest == null ? null : HexFormat.of().parseHex(digest)).build().verify(bundle))
-            {
-                case BundleVerifier.Rejected rejected -> new PolicyClient.Nack(0, rejected.reason().label(),
-                    rejected.detail());
-                case BundleVerifier.Verified verified ->
-                {
-                    version = verified.bundle().manifest().version();
-                    digest = verified.bundle().digestHex();
-                    yield new PolicyClient.Ack(version, digest);
-                }
-            };
-        }
-
-        @Override
-        public JsonObject counters()
-        {
-            return new JsonObject();
-        }
-
-        @Override
-        public void quarantine(final String reason)
-        {
-        }
-    }
-
     public static void main(final String[] args) throws Exception
     {
         final String host = args[0];
@@ -109,7 +56,7 @@ public final class AgentSwarm
             {
                 final String id = String.format("dpu-%05d", first + i);
                 final PolicyClient client = new PolicyClient(vertx, new PolicyClient.Config(id, host, port, ca,
-                    Duration.ofSeconds(5)), AgentAttester.software(), new VerifyingTarget(id, root), quiet);
+                    Duration.ofSeconds(5)), AgentAttester.software(), ReleaseKeeper.verifyOnly(id, Map.of(), root), quiet);
                 clients.add(client);
                 started.add(client.start());
             }

@@ -29,6 +29,7 @@ import java.io.PrintWriter;
         ClassbenchCommand.class,
         AttestCommand.class,
         ApiCommand.class,
+        AgentCommand.class,
         CommandLine.HelpCommand.class},
     footer = {
         "",

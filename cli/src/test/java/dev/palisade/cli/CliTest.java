@@ -135,13 +135,35 @@ class CliTest
         }
     }
 
+    /** The whole system: service, agent (swtpm: run-tests installs it), release, traffic, tamper story. */
     @Test
-    void demoRunsAndAgrees()
+    void demoRunsEndToEnd()
     {
         final Run run = run("demo", "--flows", "500", "--packets", "20000", "--json");
         assertEquals(0, run.exitCode(), run.err());
-        assertTrue(run.out().contains("\"flows_agree\":true"), run.out());
-        assertTrue(run.out().contains("\"firewall\":\"running\"") && run.out().contains("\"rule_hits\":[{"), run.out());
+        final io.vertx.core.json.JsonObject json = new io.vertx.core.json.JsonObject(run.out().strip());
+        assertEquals("affirming", json.getJsonObject("attestation").getString("status"), run.out());
+        assertEquals("swtpm", json.getJsonObject("attestation").getString("attester"), run.out());
+        final io.vertx.core.json.JsonObject policy = json.getJsonObject("policy");
+        assertEquals(2, policy.getLong("version"), run.out());
+        assertTrue(policy.getBoolean("acked"), run.out());
+        assertTrue(policy.getInteger("dpi_rules") > 50 && policy.getInteger("segmentation_rules") > 3, run.out());
+        final io.vertx.core.json.JsonObject traffic = json.getJsonObject("traffic");
+        assertTrue(traffic.getLong("packets") > 20000, run.out());
+        assertEquals(traffic.getLong("packets"), traffic.getLong("allowed") + traffic.getLong("denied") +
+            traffic.getLong("self_protection_dropped"), "every packet decided: " + run.out());
+        assertTrue(traffic.getLong("denied") > 0, run.out());
+        assertEquals(traffic.getLong("attacks_sent"), traffic.getLong("alerts"), "each attack alerts once: " + run.out());
+        assertEquals(traffic.getLong("host_probe_packets_sent"), traffic.getLong("self_protection_dropped"), run.out());
+        final io.vertx.core.json.JsonObject tamper = json.getJsonObject("tamper");
+        assertEquals("version_not_newer", tamper.getJsonObject("old_version_replayed").getString("reason"), run.out());
+        final io.vertx.core.json.JsonObject host = tamper.getJsonObject("host_to_management");
+        assertEquals("refused", host.getString("host_side_connect"), run.out());
+        assertTrue(host.getString("without_client_certificate").startsWith("refused"), run.out());
+        assertEquals("answered 200", host.getString("operator_with_certificate"), run.out());
+        assertEquals("refused", tamper.getJsonObject("boot_after_modification").getString("outcome"), run.out());
+        assertEquals(2, tamper.getLong("recovered_version"), run.out());
+        assertTrue(json.getJsonObject("events").getLong("exported") > 10, run.out());
     }
 
     @Test

@@ -101,6 +101,15 @@ final class Releases
             signer, certificate, List.of());
     }
 
+    /** The release after {@code previous}: its version plus one, chained to its digest, as the service makes it. */
+    Bundle next(final Bundle previous)
+    {
+        return Bundle.sign(new Bundle.Content("branch", previous.manifest().version() + 1,
+            TargetSelector.parse("labels:site=fra1"), NOW.minusSeconds(60), NOW.plus(Duration.ofDays(7)),
+            previous.digest(), compile(POLICY).encoded(), RULES.getBytes(StandardCharsets.UTF_8), 2), signer,
+            certificate, List.of());
+    }
+
     /** What the agent on {@link #DPU} builds at {@code now}. */
     BundleVerifier verifier(final Instant now)
     {

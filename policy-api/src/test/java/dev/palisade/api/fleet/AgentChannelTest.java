@@ -3,6 +3,8 @@ package dev.palisade.api.fleet;
 import dev.palisade.api.ApiLauncher;
 import dev.palisade.attestation.tpm.client.SwtpmProcess;
 import dev.palisade.enforcement.agent.channel.AgentAttester;
+import dev.palisade.enforcement.agent.Enforcer;
+import dev.palisade.enforcement.agent.ReleaseKeeper;
 import dev.palisade.enforcement.agent.channel.PolicyClient;
 import dev.palisade.policy.bundle.BundleVerifier;
 import dev.palisade.policy.bundle.PolicyKeyFiles;
@@ -22,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -92,63 +95,36 @@ class AgentChannelTest
     }
 
     /** A DPU that verifies bundles as the agent does and keeps what it accepted in memory. */
-    static final class Dpu implements PolicyClient.Target
+    /** A DPU as the agent is one, without the data plane: the agent's own {@link ReleaseKeeper}. */
+    static final class Dpu
     {
-        final String id;
-        final boolean refuse;
-        volatile long version;
-        volatile String digest;
+        final ReleaseKeeper keeper;
         volatile String quarantine;
 
         Dpu(final String id, final boolean refuse)
         {
-            this.id = id;
-            this.refuse = refuse;
-        }
-
-        @Override
-        public long activeVersion()
-        {
-            return version;
-        }
-
-        @Override
-        public String activeDigest()
-        {
-            return digest;
-        }
-
-        @Override
-        public synchronized PolicyClient.Outcome offer(final long releaseId, final byte[] bundle)
-        {
-            final BundleVerifier.Result result = BundleVerifier.builder().root(root).now(Instant.now())
-                .target(id, Map.of()).running(version, digest == null ? null : HexFormat.of().parseHex(digest))
-                .build().verify(bundle);
-            return switch (result)
+            final ReleaseKeeper.Enforcement enforcement = bundle ->
             {
-                case BundleVerifier.Rejected rejected -> new PolicyClient.Nack(0, rejected.reason().label(),
-                    rejected.detail());
-                case BundleVerifier.Verified verified when refuse -> new PolicyClient.Nack(
-                    verified.bundle().manifest().version(), "policy_invalid", "this test DPU refuses everything");
-                case BundleVerifier.Verified verified ->
+                if (refuse)
                 {
-                    version = verified.bundle().manifest().version();
-                    digest = verified.bundle().digestHex();
-                    yield new PolicyClient.Ack(version, digest);
+                    throw new Enforcer.EnforcementException(Enforcer.Reason.POLICY_INVALID,
+                        "this test DPU refuses everything");
                 }
             };
+            this.keeper = new ReleaseKeeper(id, Map.of(), root, InstantSource.system(), enforcement, null,
+                () -> new JsonObject().put("packets", 0), new ReleaseKeeper.Listener()
+                {
+                    @Override
+                    public void quarantine(final String reason)
+                    {
+                        Dpu.this.quarantine = reason;
+                    }
+                });
         }
 
-        @Override
-        public JsonObject counters()
+        long version()
         {
-            return new JsonObject().put("packets", 0);
-        }
-
-        @Override
-        public void quarantine(final String reason)
-        {
-            quarantine = reason;
+            return keeper.activeVersion();
         }
     }
 
@@ -175,7 +151,7 @@ class AgentChannelTest
         final Dpu dpu = new Dpu(id, refuse);
         final PolicyClient client = new PolicyClient(agents, new PolicyClient.Config(id, "127.0.0.1",
             api.fleet().port(), Files.readString(dir.resolve(AgentCa.CA_CERT_FILE)), Duration.ofSeconds(2)),
-            attester, dpu, new PrintStream(System.out, true));
+            attester, dpu.keeper, new PrintStream(System.out, true));
         clients.add(client);
         client.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         return dpu;
@@ -212,21 +188,21 @@ class AgentChannelTest
         // Nothing is promoted yet: nothing is sent.
         final long first = release();
         Thread.sleep(300);
-        assertEquals(0, a.version);
+        assertEquals(0, a.version());
 
         // A canary by label reaches dpu-a only.
         final JsonObject canary = call(200, "POST", "/v1/releases/" + first + "/promote", "policy-admin",
             new JsonObject().put("stage", "canary").put("selector", "labels:ring=canary"));
         assertEquals(1, canary.getJsonObject("dpus").getLong("included"), canary.encode());
-        await("dpu-a ACKs the canary", () -> a.version == 1);
+        await("dpu-a ACKs the canary", () -> a.version() == 1);
         Thread.sleep(300);
-        assertEquals(0, b.version, "the canary must not reach dpu-b");
+        assertEquals(0, b.version(), "the canary must not reach dpu-b");
         call(403, "POST", "/v1/releases/" + first + "/promote", "auditor", new JsonObject().put("stage", "all"));
         call(400, "POST", "/v1/releases/" + first + "/promote", "policy-admin", new JsonObject().put("stage", "some"));
 
         // Then to all.
         call(200, "POST", "/v1/releases/" + first + "/promote", "policy-admin", new JsonObject().put("stage", "all"));
-        await("dpu-b ACKs", () -> b.version == 1);
+        await("dpu-b ACKs", () -> b.version() == 1);
         await("both ACKs recorded", () -> rollout(first).getJsonObject("dpus").getLong("acked") >= 2);
 
         final JsonObject dpuA = call(200, "GET", "/v1/dpus/dpu-a", "auditor", null);
@@ -240,7 +216,7 @@ class AgentChannelTest
         await("dpu-c NACKs and the rollout halts", () -> rollout(first).getString("stage").equals("halted"));
         final JsonObject dpuC = call(200, "GET", "/v1/dpus/dpu-c", "auditor", null);
         assertTrue(dpuC.getJsonObject("last_nack").getString("reason").startsWith("policy_invalid"), dpuC.encode());
-        assertEquals(0, c.version);
+        assertEquals(0, c.version());
         final JsonObject nacked = call(200, "GET", "/v1/releases/" + first + "/rollout/dpus?state=nacked", "auditor",
             null);
         assertEquals("dpu-c", nacked.getJsonArray("items").getJsonObject(0).getString("dpu"));
@@ -250,11 +226,11 @@ class AgentChannelTest
         final long second = release();
         call(200, "POST", "/v1/releases/" + second + "/promote", "policy-admin", new JsonObject().put("stage", "all")
             .put("max_nacks", 5));
-        await("version 2 everywhere", () -> a.version == 2 && b.version == 2);
+        await("version 2 everywhere", () -> a.version() == 2 && b.version() == 2);
         final JsonObject rollback = call(201, "POST", "/v1/releases/" + first + "/rollback", "policy-admin", null);
         assertEquals(3, rollback.getJsonObject("release").getLong("version"), rollback.encode());
         assertEquals(first, rollback.getJsonObject("release").getJsonObject("summary").getLong("rollback_of"));
-        await("version 3 everywhere", () -> a.version == 3 && b.version == 3);
+        await("version 3 everywhere", () -> a.version() == 3 && b.version() == 3);
         // An older release cannot be promoted over a newer one.
         call(409, "POST", "/v1/releases/" + second + "/promote", "policy-admin", new JsonObject().put("stage",
             "all"));
@@ -281,7 +257,7 @@ class AgentChannelTest
     {
         final PolicyClient client = new PolicyClient(agents, new PolicyClient.Config("nobody", "127.0.0.1",
             api.fleet().port(), Files.readString(dir.resolve(AgentCa.CA_CERT_FILE)), Duration.ofSeconds(1)),
-            AgentAttester.software(), new Dpu("nobody", false), new PrintStream(System.out, true));
+            AgentAttester.software(), new Dpu("nobody", false).keeper, new PrintStream(System.out, true));
         clients.add(client);
         client.start();
         await("a refusal", () -> client.state().lastError() != null);
