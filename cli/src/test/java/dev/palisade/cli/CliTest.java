@@ -40,7 +40,7 @@ class CliTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "demo", "replay", "gen-traffic", "bench", "bench fastpath", "bench newconn", "bench replay", "classbench", "api", "policy", "policy check", "policy release", "policy verify", "policy inspect", "policy keygen", "policy certify-key", "policy revoke-key"})
+    @ValueSource(strings = {"", "demo", "replay", "gen-traffic", "bench", "bench fastpath", "bench newconn", "bench replay", "classbench", "api", "agent", "policy", "policy check", "policy release", "policy verify", "policy inspect", "policy keygen", "policy certify-key", "policy revoke-key"})
     void everyCommandHasHelp(final String command)
     {
         final String[] args = command.isEmpty() ? new String[] {"--help"} :
