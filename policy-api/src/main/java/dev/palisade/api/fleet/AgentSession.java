@@ -7,16 +7,19 @@ import dev.palisade.attestation.tpm.PcrReference;
 import dev.palisade.attestation.tpm.QuoteVerifier;
 import dev.palisade.attestation.verifier.TpmAttestationVerifier;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -35,6 +38,10 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class AgentSession
 {
+    /** The longest reason a close frame carries (RFC 6455, 5.5), in bytes of UTF-8. */
+    static final int MAX_CLOSE_REASON_BYTES = 123;
+    private static final int ELLIPSIS_BYTES = "…".getBytes(StandardCharsets.UTF_8).length;
+
     private final Fleet fleet;
     private final ServerWebSocket socket;
     private final String dpuId;
@@ -102,9 +109,37 @@ final class AgentSession
     {
         if (!closed)
         {
-            socket.close(code, reason.length() > 120 ? reason.substring(0, 120) : reason);
+            socket.close(code, closeReason(reason));
             closed();
         }
+    }
+
+    /**
+     * {@code reason} cut to fit a close frame: at most 123 bytes of UTF-8 (RFC 6455, 5.5: control frames carry 125
+     * bytes, 2 of them the code). A longer reason does not get there cut short: the peer refuses the frame, and the
+     * agent sees 1006 without a reason. Reasons quote the agent's input, so counting characters is not enough.
+     */
+    private static String closeReason(final String reason)
+    {
+        if (reason.getBytes(StandardCharsets.UTF_8).length <= MAX_CLOSE_REASON_BYTES)
+        {
+            return reason;
+        }
+        final int room = MAX_CLOSE_REASON_BYTES - ELLIPSIS_BYTES;
+        int bytes = 0;
+        int end = 0;
+        while (end < reason.length())
+        {
+            final int codePoint = reason.codePointAt(end);
+            final int size = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+            if (bytes + size > room)
+            {
+                break;
+            }
+            bytes += size;
+            end += Character.charCount(codePoint);
+        }
+        return reason.substring(0, end) + "…";
     }
 
     void send(final JsonObject message)
@@ -115,41 +150,90 @@ final class AgentSession
         }
     }
 
+    /**
+     * A message the protocol refuses (docs/agent-protocol.md): the channel closes with 4400 and {@link #reason()},
+     * which says which message and field. An expected outcome of untrusted input, not a fault, so it carries no stack
+     * trace: an agent sending bad messages costs no stack walks.
+     */
+    static final class ProtocolError extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        ProtocolError(final String reason)
+        {
+            super(reason, null, false, false);
+        }
+
+        String reason()
+        {
+            return getMessage();
+        }
+    }
+
     private void message(final String text)
+    {
+        try
+        {
+            handle(text);
+        }
+        catch (final ProtocolError e)
+        {
+            reject(e);
+        }
+        catch (final RuntimeException e)
+        {
+            // A bug of ours, not the agent's: the channel still closes as for a bad message (the agent reconnects and
+            // says hello again), and the log, not the close reason, gets the details.
+            fleet.log().println("policy-api: handling a message of DPU '" + dpuId + "' failed: " + e);
+            close(Fleet.CLOSE_PROTOCOL, "the policy service could not handle this message");
+        }
+    }
+
+    /**
+     * Handles one text message of the agent: parses it, checks its fields and acts on it (replies and store updates may
+     * follow asynchronously, on the fleet's context). Separate from the socket's handler so that tests and the fuzz
+     * target drive exactly what the socket drives.
+     *
+     * @throws ProtocolError when the message breaks the protocol; {@link #reject} then closes the channel.
+     */
+    void handle(final String text)
     {
         final JsonObject message;
         try
         {
             message = new JsonObject(text);
         }
-        catch (final RuntimeException e)
+        catch (final DecodeException e)
         {
-            close(Fleet.CLOSE_PROTOCOL, "not a JSON object");
-            return;
+            throw new ProtocolError("not a JSON object");
         }
-        try
+        final Object type = message.getValue("type");
+        switch (String.valueOf(type))
         {
-            switch (String.valueOf(message.getValue("type")))
-            {
-                case "hello" -> hello(message);
-                case "evidence" -> evidence(message);
-                case "ack" -> answer(message, true);
-                case "nack" -> answer(message, false);
-                case "report" -> report(message);
-                default -> close(Fleet.CLOSE_PROTOCOL, "unknown message type '" + message.getValue("type") + "'");
-            }
+            case "hello" -> hello(message);
+            case "evidence" -> evidence(message);
+            case "ack" -> answer(message, true);
+            case "nack" -> answer(message, false);
+            case "report" -> report(message);
+            default -> throw new ProtocolError("unknown message type '" + type + "'");
         }
-        catch (final RuntimeException e)
-        {
-            // Bad field types, bad base64: the agent speaks something else; it reconnects and says hello again.
-            close(Fleet.CLOSE_PROTOCOL, "malformed " + message.getValue("type") + ": " + e.getMessage());
-        }
+    }
+
+    /** Ends the channel for a message the protocol refuses: close code 4400, with the reason. */
+    void reject(final ProtocolError error)
+    {
+        close(Fleet.CLOSE_PROTOCOL, error.reason());
     }
 
     private void hello(final JsonObject message)
     {
+        if (hello)
+        {
+            // Each hello issues a nonce from the fleet's shared pool: one per connection, or one agent could drain it.
+            throw new ProtocolError("hello was already sent on this connection");
+        }
         activeVersion = wholeNumber(message, "version");
-        activeDigest = digest(message.getString("digest"));
+        activeDigest = digest(message);
         counters = counters(message);
         hello = true;
         fleet.store().recordSeen(dpuId, activeVersion == 0 ? null : activeVersion, activeDigest, counters)
@@ -177,19 +261,18 @@ final class AgentSession
 
     private void evidence(final JsonObject message)
     {
-        final byte[] nonce = Base64.getDecoder().decode(message.getString("nonce"));
+        final byte[] nonce = base64(message, "nonce");
         if (outstandingNonce == null || !Arrays.equals(nonce, outstandingNonce))
         {
             // Not ours to judge here: the verifier's nonce service says unknown or replayed, and the result says so.
             fleet.log().println("policy-api: DPU '" + dpuId + "' answered a nonce it was not given last");
         }
         outstandingNonce = null;
-        final String bound = digest(message.getString("digest"));
+        final String bound = digest(message);
         final byte[] policyDigest = bound == null ? null : HexFormat.of().parseHex(bound);
         final TpmAttestationVerifier.Evidence evidence = new TpmAttestationVerifier.Evidence(nonce,
-            Base64.getDecoder().decode(message.getString("quote")),
-            Base64.getDecoder().decode(message.getString("signature")),
-            Base64.getDecoder().decode(message.getString("pcrs")), QuoteVerifier.PcrFormat.VALUES);
+            base64(message, "quote"), base64(message, "signature"), base64(message, "pcrs"),
+            QuoteVerifier.PcrFormat.VALUES);
         // The quote must be bound to the policy the agent last said it enforces; another digest fails the policy
         // binding (configuration), and the result is contraindicated.
         final byte[] expected = activeDigest == null ? null : HexFormat.of().parseHex(activeDigest);
@@ -242,20 +325,17 @@ final class AgentSession
         final Fleet.ActiveRollout sent = pending;
         if (sent == null || sent.rollout().version() != version)
         {
-            close(Fleet.CLOSE_PROTOCOL, (ack ? "ack" : "nack") + " of version " + version + ", which was not sent");
-            return;
+            throw new ProtocolError((ack ? "ack" : "nack") + " of version " + version + ", which was not sent");
         }
-        pending = null;
         final long releaseId = sent.rollout().releaseId();
         final Store.Report report;
         if (ack)
         {
-            final String digest = digest(message.getString("digest"));
+            final String digest = digest(message);
             if (!sent.digest().equals(digest))
             {
-                close(Fleet.CLOSE_PROTOCOL, "ack of version " + version + " with digest " + digest + ", not the " +
+                throw new ProtocolError("ack of version " + version + " with digest " + digest + ", not the " +
                     "release's " + sent.digest());
-                return;
             }
             activeVersion = version;
             activeDigest = digest;
@@ -264,13 +344,17 @@ final class AgentSession
         else
         {
             refusedRelease = releaseId;
-            final String reason = message.getString("reason", "unspecified");
-            final String detail = message.getString("detail", "");
+            // Absent and null are the same: the agent's NACK carries the exception message of a failed check, which
+            // may be null, and getString(field, default) returns a null that is present.
+            final String reason = Objects.requireNonNullElse(message.getString("reason"), "unspecified");
+            final String detail = Objects.requireNonNullElse(message.getString("detail"), "");
             report = new Store.Report(false, version, sent.digest(), reason + (detail.isEmpty() ? "" : ": " +
                 truncate(detail, 500)), counters);
             fleet.log().println("policy-api: DPU '" + dpuId + "' refused release " + sent.rollout().target() + "@" +
                 version + ": " + report.reason());
         }
+        // Only an answer that passed every check settles the release; a refused one leaves it outstanding.
+        pending = null;
         fleet.store().recordDelivery(dpuId, releaseId, report).onComplete(ar ->
         {
             if (ar.failed())
@@ -296,33 +380,69 @@ final class AgentSession
         final Object value = message.getValue(field);
         if (!(value instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < 0)
         {
-            throw new IllegalArgumentException(field + " must be a whole number ≥ 0");
+            throw malformed(message, field + " must be a whole number ≥ 0");
         }
         return n.longValue();
     }
 
-    private static String digest(final String hex)
+    private static String digest(final JsonObject message)
     {
+        final String hex = message.getString("digest");
         if (hex == null)
         {
             return null;
         }
         if (!hex.matches("[0-9a-f]{64}"))
         {
-            throw new IllegalArgumentException("a digest is 64 lower-case hex digits");
+            throw malformed(message, "a digest is 64 lower-case hex digits");
         }
         return hex;
     }
 
+    private static byte[] base64(final JsonObject message, final String field)
+    {
+        final String text = message.getString(field);
+        if (text == null)
+        {
+            throw malformed(message, field + " is required");
+        }
+        try
+        {
+            return Base64.getDecoder().decode(text);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            throw malformed(message, field + " is not base64: " + e.getMessage());
+        }
+    }
+
     private static String counters(final JsonObject message)
     {
-        final JsonObject counters = message.getJsonObject("counters");
-        final String text = counters == null ? "{}" : counters.encode();
+        final Object value = message.getValue("counters");
+        final String text;
+        if (value == null)
+        {
+            text = "{}";
+        }
+        else if (value instanceof JsonObject counters)
+        {
+            text = counters.encode();
+        }
+        else
+        {
+            throw malformed(message, "counters must be an object");
+        }
         if (text.length() > 16 * 1024)
         {
-            throw new IllegalArgumentException("counters longer than 16 KiB");
+            throw malformed(message, "counters longer than 16 KiB");
         }
         return text;
+    }
+
+    /** A field of a known message type is wrong: the agent speaks something else; it reconnects and says hello. */
+    private static ProtocolError malformed(final JsonObject message, final String detail)
+    {
+        return new ProtocolError("malformed " + message.getValue("type") + ": " + detail);
     }
 
     private static String truncate(final String text, final int max)

@@ -3,7 +3,6 @@ package dev.palisade.api.fleet;
 import dev.palisade.api.ApiLauncher;
 import dev.palisade.attestation.tpm.client.SwtpmProcess;
 import dev.palisade.enforcement.agent.channel.AgentAttester;
-import dev.palisade.enforcement.agent.Enforcer;
 import dev.palisade.enforcement.agent.ReleaseKeeper;
 import dev.palisade.enforcement.agent.channel.PolicyClient;
 import dev.palisade.policy.bundle.BundleVerifier;
@@ -54,6 +53,8 @@ class AgentChannelTest
     private static Vertx agents;
     private static Map<String, String> tokens;
     private static VerificationKey root;
+    private static final VerificationKey FOREIGN_ROOT = dev.palisade.policy.bundle.SigningKey.generate(
+        dev.palisade.policy.bundle.SignatureAlgorithm.ED25519, new java.security.SecureRandom()).publicKey();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final List<PolicyClient> clients = new ArrayList<>();
     private static final List<AutoCloseable> attesters = new ArrayList<>();
@@ -101,17 +102,14 @@ class AgentChannelTest
         final ReleaseKeeper keeper;
         volatile String quarantine;
 
+        /** @param refuse pin another root: every release fails verification (NACK unknown_root, no version). */
         Dpu(final String id, final boolean refuse)
         {
             final ReleaseKeeper.Enforcement enforcement = bundle ->
             {
-                if (refuse)
-                {
-                    throw new Enforcer.EnforcementException(Enforcer.Reason.POLICY_INVALID,
-                        "this test DPU refuses everything");
-                }
             };
-            this.keeper = new ReleaseKeeper(id, Map.of(), root, InstantSource.system(), enforcement, null,
+            this.keeper = new ReleaseKeeper(id, Map.of(), refuse ? FOREIGN_ROOT : root, InstantSource.system(),
+                enforcement, null,
                 () -> new JsonObject().put("packets", 0), new ReleaseKeeper.Listener()
                 {
                     @Override
@@ -211,11 +209,13 @@ class AgentChannelTest
         assertTrue(dpuA.getBoolean("connected"));
         assertEquals(1, dpuA.getJsonObject("last_ack").getLong("version"));
 
-        // A DPU that refuses: its NACK is recorded with the reason, and the rollout halts (max_nacks 0).
+        // A DPU that refuses (pinned to another root: the bundle does not verify, so the agent cannot read its
+        // version and the NACK names the release sent): the NACK is recorded with the reason, and the rollout halts.
         final Dpu c = connect("dpu-c", "{\"ring\":\"main\"}", true, AgentAttester.software());
         await("dpu-c NACKs and the rollout halts", () -> rollout(first).getString("stage").equals("halted"));
         final JsonObject dpuC = call(200, "GET", "/v1/dpus/dpu-c", "auditor", null);
-        assertTrue(dpuC.getJsonObject("last_nack").getString("reason").startsWith("policy_invalid"), dpuC.encode());
+        assertTrue(dpuC.getJsonObject("last_nack").getString("reason").startsWith("unknown_root"), dpuC.encode());
+        assertEquals(1, dpuC.getJsonObject("last_nack").getLong("version"), dpuC.encode());
         assertEquals(0, c.version());
         final JsonObject nacked = call(200, "GET", "/v1/releases/" + first + "/rollout/dpus?state=nacked", "auditor",
             null);

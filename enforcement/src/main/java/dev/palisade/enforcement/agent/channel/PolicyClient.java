@@ -411,8 +411,10 @@ public final class PolicyClient implements AutoCloseable
                     case Nack nack ->
                     {
                         nacks++;
-                        answer = new JsonObject().put("type", "nack").put("version", nack.version())
-                            .put("reason", nack.reason()).put("detail", nack.detail());
+                        // A bundle that does not verify has no version of its own to name (0): the NACK names
+                        // the release the service sent, so that the service records it and can halt the rollout.
+                        answer = new JsonObject().put("type", "nack").put("version", nack.version() == 0 ? version :
+                            nack.version()).put("reason", nack.reason()).put("detail", nack.detail());
                     }
                 }
             }
