@@ -119,6 +119,8 @@ public final class DemoCommand implements Callable<Integer>
     Path keep;
 
     private PrintWriter out;
+    /** The demo's operators' CA: it issues the management API's certificate and the operator's; kept in memory. */
+    private Pki.Authority operators;
     private final Map<String, Object> result = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private String base;
@@ -143,15 +145,28 @@ public final class DemoCommand implements Callable<Integer>
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         final String attesterKind = attesterKind();
+        if (keep != null && Files.isDirectory(keep))
+        {
+            try (Stream<Path> entries = Files.list(keep))
+            {
+                if (entries.findAny().isPresent())
+                {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--keep " + keep + ": the folder " +
+                        "is not empty; give a new or empty one (the demo starts from nothing each time)");
+                }
+            }
+        }
         final Path dir = keep != null ? Files.createDirectories(keep).toAbsolutePath() :
             Files.createTempDirectory("palisade-demo");
+        restrict(dir);
         final long started = System.nanoTime();
         ApiLauncher.Running api = null;
         DpuAgent agent = null;
-        try (PrintStream serviceLog = new PrintStream(Files.newOutputStream(dir.resolve("service.log")), true,
+        final PrintStream serviceLog = new PrintStream(Files.newOutputStream(dir.resolve("service.log")), true,
             StandardCharsets.UTF_8);
-            PrintStream agentLog = new PrintStream(Files.newOutputStream(dir.resolve("agent.log")), true,
-                StandardCharsets.UTF_8))
+        final PrintStream agentLog = new PrintStream(Files.newOutputStream(dir.resolve("agent.log")), true,
+            StandardCharsets.UTF_8);
+        try
         {
             say("Palisade demo: the policy service and a DPU agent on this machine (logs and data in " +
                 (keep != null ? dir : "a temporary folder; --keep DIR keeps them") + ")");
@@ -303,6 +318,8 @@ public final class DemoCommand implements Callable<Integer>
             {
                 api.close();
             }
+            agentLog.close();
+            serviceLog.close();
             if (keep == null)
             {
                 deleteTree(dir, err);
@@ -333,15 +350,15 @@ public final class DemoCommand implements Callable<Integer>
     private AgentConfig agentConfig(final Path agentDir, final Path serviceDir, final int agentPort,
         final String attester) throws Exception
     {
-        final Pki.Authority operators = Pki.Authority.create("demo operators CA", Duration.ofDays(1));
+        operators = Pki.Authority.create("demo operators CA", Duration.ofDays(1));
         final KeyPair server = Pki.newKeyPair();
         final X509CertificateHolder serverCertificate = operators.issue(server.getPublic(), DPU + " management",
             Pki.Usage.SERVER, List.of(Pki.DPU_URI_PREFIX + DPU), List.of(MANAGEMENT_ADDRESS), Instant.now(),
             Duration.ofDays(1));
         Files.writeString(agentDir.resolve("operators-ca.pem"), operators.certificatePem());
-        Files.writeString(agentDir.resolve("operators-ca.key"), operators.keyPem());
         Files.writeString(agentDir.resolve("management.pem"), Pki.certificatePem(serverCertificate));
         Files.writeString(agentDir.resolve("management.key"), Pki.privateKeyPem(server.getPrivate()));
+        restrict(agentDir.resolve("management.key"));
         final Path file = agentDir.resolve("agent.yaml");
         Files.writeString(file, String.join("\n",
             "# Written by 'palisade demo': the agent's configuration, as 'palisade agent --config' reads it.",
@@ -418,21 +435,25 @@ public final class DemoCommand implements Callable<Integer>
         request("POST", "/v1/releases/" + second.getLong("id") + "/promote", new JsonObject().put("stage", "all"));
         await("the agent's ACK of release " + version, () -> agent.active().version() == version, 60);
         final byte[] old = get("/v1/releases/" + firstReleaseId + "/bundle");
+        final long oldVersion = request("GET", "/v1/releases/" + firstReleaseId, null).getLong("version");
+        // Offered to the agent's release handling directly, as the channel hands it a pushed release: the service
+        // itself never sends an older release, so a replay would come from someone between them.
         final PolicyClient.Outcome outcome = agent.keeper().offer(firstReleaseId, old);
         final Map<String, Object> m = new LinkedHashMap<>();
-        m.put("offered_version", version - 1);
+        m.put("offered_version", oldVersion);
         m.put("active_version", agent.active().version());
         if (outcome instanceof PolicyClient.Nack nack)
         {
             m.put("outcome", "nack");
             m.put("reason", nack.reason());
-            say("   a) release v" + (version - 1) + " offered again while v" + version + " runs (a replayed push): " +
-                "NACK " + nack.reason() + "; v" + agent.active().version() + " stays");
+            say("   a) release v" + oldVersion + " (its genuine signed bytes) offered again while v" + version +
+                " runs, as a replayed push would deliver it: NACK " + nack.reason() + "; v" +
+                agent.active().version() + " stays");
         }
         else
         {
             m.put("outcome", "ack");
-            say("   a) release v" + (version - 1) + " offered again was ACCEPTED: this is a bug");
+            say("   a) release v" + oldVersion + " offered again was ACCEPTED: this is a bug");
         }
         return m;
     }
@@ -453,12 +474,15 @@ public final class DemoCommand implements Callable<Integer>
         {
             hostSide = "refused";
         }
+        catch (final IOException e)
+        {
+            hostSide = "no answer (" + e.getClass().getSimpleName() + ")";
+        }
         m.put("host_side_connect", hostSide);
         m.put("data_plane_packets_dropped", summary.counter(Counter.SELF_PROTECTION));
         m.put("data_plane_packets_sent", scripted.probePackets());
-        final Path agentDir = config.source().getParent();
-        final String anonymous = managementCall(port, null, agentDir);
-        final String operator = managementCall(port, "viewer", agentDir);
+        final String anonymous = managementCall(port, null, operators);
+        final String operator = managementCall(port, "viewer", operators);
         m.put("without_client_certificate", anonymous);
         m.put("operator_with_certificate", operator);
         say("   b) host side → management port " + port + ": connection " + hostSide + " (nothing listens " +
@@ -470,10 +494,9 @@ public final class DemoCommand implements Callable<Integer>
     }
 
     /** GET /v1/status on the management API, with an operator certificate of {@code role} or none. */
-    private static String managementCall(final int port, final String role, final Path agentDir) throws Exception
+    private static String managementCall(final int port, final String role, final Pki.Authority operators)
+        throws Exception
     {
-        final Pki.Authority operators = Pki.Authority.fromPem(Files.readString(agentDir.resolve("operators-ca.key")),
-            Files.readString(agentDir.resolve("operators-ca.pem")));
         final KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("operators", Pki.toX509(operators.certificate()));
@@ -525,6 +548,20 @@ public final class DemoCommand implements Callable<Integer>
         say("   c) agent stopped; one byte of its kept release flipped on disk (" + kept.getFileName() + ", byte " +
             at + " of " + bytes.length + ")");
         return Map.of("file", kept.getFileName().toString(), "byte", at);
+    }
+
+    /** Owner-only: the demo's folder holds private keys and the agent's events. */
+    private static void restrict(final Path path)
+    {
+        try
+        {
+            java.nio.file.Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString(
+                Files.isDirectory(path) ? "rwx------" : "rw-------"));
+        }
+        catch (final IOException | UnsupportedOperationException e)
+        {
+            // not POSIX: defaults
+        }
     }
 
     private static String describeBoot(final DpuAgent.Boot boot)

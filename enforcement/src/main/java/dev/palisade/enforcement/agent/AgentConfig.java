@@ -199,8 +199,7 @@ public record AgentConfig(
         final Path clientCa = r.path(management, "client_ca", "management.client_ca", true);
         final List<String> peers = r.list(management, "peers", "management.peers");
         ManagementPlane plane = null;
-        if (managementAddress != null && (managementAddress.equals("0.0.0.0") || managementAddress.equals("::") ||
-            managementAddress.equals("[::]")))
+        if (managementAddress != null && wildcard(managementAddress))
         {
             r.problem("management.address: " + managementAddress + " is a wildcard: the API would listen on every " +
                 "interface, the host-facing one included; give the DPU's management address itself");
@@ -226,6 +225,29 @@ public record AgentConfig(
         {
             r.problem("host_addresses: " + e.getMessage());
         }
+        if (plane != null)
+        {
+            for (final Prefix h : host)
+            {
+                for (final ManagementPlane.Endpoint endpoint : plane.endpoints())
+                {
+                    if (h.intersects(endpoint.address()))
+                    {
+                        r.problem("management.address: " + managementAddress + " is among host_addresses: the " +
+                            "management API would listen on the host's side; give the DPU's own management address");
+                    }
+                }
+                for (final Prefix peer : plane.peers())
+                {
+                    if (h.intersects(peer))
+                    {
+                        r.problem("management.peers: a peer overlaps host_addresses: the host would be let in to " +
+                            "manage the DPU; list only the management network's addresses");
+                        break;
+                    }
+                }
+            }
+        }
         if (host.isEmpty() && !r.hasProblem("host_addresses"))
         {
             r.problem("host_addresses: missing; list the addresses of the server behind this DPU (the policy's " +
@@ -236,7 +258,7 @@ public record AgentConfig(
         final int workers = r.integer(dataplane, "workers", "dataplane.workers", 1, 64, 1);
         final Path replay = r.path(dataplane, "replay", "dataplane.replay", false);
         Firewall.EstablishedFlows established = Firewall.EstablishedFlows.RECHECK;
-        final Object establishedValue = dataplane.get("established_flows");
+        final Object establishedValue = dataplane == null ? null : dataplane.get("established_flows");
         if (establishedValue != null)
         {
             try
@@ -254,6 +276,23 @@ public record AgentConfig(
         return new AgentConfig(file, id, labels, dataDir, serviceHost, servicePort, serviceCa, rootKey, maxBackoff,
             attester, managementAddress, managementPort, certificate, key, clientCa, plane, host, workers, replay,
             established, variables);
+    }
+
+    /** @return whether {@code address} is an IP literal for every interface (0.0.0.0, ::, 0:0:0:0:0:0:0:0…). */
+    private static boolean wildcard(final String address)
+    {
+        final String text = address.startsWith("[") && address.endsWith("]") ?
+            address.substring(1, address.length() - 1) : address;
+        try
+        {
+            final dev.palisade.policy.model.Cidr cidr = dev.palisade.policy.Addresses.parseCidr(text);
+            return cidr.hi() == 0 && (cidr.lo() == 0 || cidr.ipv4() && cidr.lo() == dev.palisade.policy.model.Cidr
+                .IPV4_MAPPED);
+        }
+        catch (final IllegalArgumentException e)
+        {
+            return false; // not an address at all: ManagementPlane says so
+        }
     }
 
     /** Reads values out of the YAML tree, collecting problems rather than stopping at the first. */
@@ -305,25 +344,28 @@ public record AgentConfig(
                 {
                     problems.add(key + ": missing; it needs " + String.join(", ", new TreeSet<>(known)));
                 }
-                return Map.of();
+                return null;
             }
             if (!(value instanceof Map<?, ?> map))
             {
                 problems.add(key + ": expected a mapping (" + String.join(", ", new TreeSet<>(known)) + ")");
-                return Map.of();
+                return null;
             }
             unknown(key + ".", map, known);
             return map;
         }
 
-        /** @param prefix the section with its dot ("management."), or null at the top (then the key is the name). */
+        /**
+         * @param map    the section, or null when it is absent or invalid (already reported: nothing more is said).
+         * @param prefix the section with its dot ("management."), or null at the top (then the key is the name).
+         */
         String string(final Map<?, ?> map, final String key, final String prefix)
         {
             final String name = (prefix == null ? "" : prefix) + key;
-            final Object value = map.get(key);
+            final Object value = map == null ? null : map.get(key);
             if (value == null)
             {
-                if (!map.isEmpty() || prefix == null)
+                if (map != null)
                 {
                     problems.add(name + ": missing");
                 }
@@ -351,7 +393,7 @@ public record AgentConfig(
         int integer(final Map<?, ?> map, final String key, final String name, final int min, final int max,
             final int fallback)
         {
-            final Object value = map.get(key);
+            final Object value = map == null ? null : map.get(key);
             if (value == null)
             {
                 return fallback;
@@ -367,7 +409,7 @@ public record AgentConfig(
 
         Duration duration(final Map<?, ?> map, final String key, final String name, final Duration fallback)
         {
-            final Object value = map.get(key);
+            final Object value = map == null ? null : map.get(key);
             if (value == null)
             {
                 return fallback;
@@ -407,10 +449,10 @@ public record AgentConfig(
 
         Path path(final Map<?, ?> map, final String key, final String name, final boolean required)
         {
-            final Object value = map.get(key);
+            final Object value = map == null ? null : map.get(key);
             if (value == null)
             {
-                if (required && !(map.isEmpty() && name.indexOf('.') > 0))
+                if (required && map != null)
                 {
                     problems.add(name + ": missing");
                 }
@@ -432,7 +474,7 @@ public record AgentConfig(
 
         List<String> list(final Map<?, ?> map, final String key, final String name)
         {
-            final Object value = map.get(key);
+            final Object value = map == null ? null : map.get(key);
             if (value == null)
             {
                 return List.of();

@@ -14,6 +14,7 @@ import dev.palisade.enforcement.pipeline.ReplayEngine;
 import dev.palisade.enforcement.pipeline.ReplaySummary;
 import dev.palisade.policy.Addresses;
 import dev.palisade.policy.bundle.Bundle;
+import dev.palisade.policy.bundle.BundleVerifier;
 import dev.palisade.policy.compile.Prefix;
 import dev.palisade.policy.bundle.PolicyKeyFiles;
 import dev.palisade.policy.bundle.VerificationKey;
@@ -82,6 +83,8 @@ public final class DpuAgent implements AutoCloseable
     private final Boot boot;
     private final Map<Counter, AtomicLong> traffic = new LinkedHashMap<>();
     private final AtomicLong alerts = new AtomicLong();
+    private final java.util.concurrent.locks.ReentrantLock lifecycle = new java.util.concurrent.locks.ReentrantLock();
+    private boolean closed;
 
     private Vertx vertx;
     private ManagementServer management;
@@ -107,17 +110,26 @@ public final class DpuAgent implements AutoCloseable
         this.config = config;
         this.log = log;
         Files.createDirectories(config.dataDir());
+        restrict(config.dataDir()); // the kept release, the swtpm's state, the events (payloads)
         Files.createDirectories(config.bundleDir());
         restrict(config.bundleDir());
-        this.events = new EventLog(config.eventsFile(), Clock.systemUTC());
         final VerificationKey root = readRoot(config.rootKey());
         RuleVariables variables = RuleVariables.defaults();
         for (final Map.Entry<String, String> v : config.ruleVariables().entrySet())
         {
             variables = variables.with(v.getKey(), v.getValue());
         }
-        this.enforcer = new Enforcer(config.hostAddresses(), config.managementPlane(), config.establishedFlows(),
-            DpiConfig.defaults(), variables);
+        this.events = new EventLog(config.eventsFile(), Clock.systemUTC());
+        try
+        {
+            this.enforcer = new Enforcer(config.hostAddresses(), config.managementPlane(), config.establishedFlows(),
+                DpiConfig.defaults(), variables);
+        }
+        catch (final RuntimeException e)
+        {
+            events.close();
+            throw e;
+        }
         this.selfProtection = SelfProtection.byHostAddresses(config.managementPlane(), config.hostAddresses());
         this.quarantine = new FirewallQuarantineControl(enforcer.firewall(), List.of(), Clock.systemUTC());
         this.store = new BundleStore(config.bundleDir());
@@ -162,6 +174,8 @@ public final class DpuAgent implements AutoCloseable
         {
             case BundleStore.Missing missing -> new Boot(Boot.MISSING, 0, null, null);
             case BundleStore.Refused refused -> new Boot(Boot.REFUSED, 0, refused.reason().label(), refused.detail());
+            case BundleStore.Loaded loaded when olderThanReplaced(loaded.bundle()) != null -> new Boot(Boot.REFUSED, 0,
+                BundleVerifier.Reason.VERSION_NOT_NEWER.label(), olderThanReplaced(loaded.bundle()));
             case BundleStore.Loaded loaded ->
             {
                 try
@@ -192,6 +206,32 @@ public final class DpuAgent implements AutoCloseable
                 result.detail() + "); enforcing fail-closed");
         }
         return result;
+    }
+
+    /**
+     * A kept release is never older than the one it replaced ({@value BundleStore#PREVIOUS}): one that is was copied
+     * over it, a rollback through the disk. @return why it is refused, or null.
+     */
+    private String olderThanReplaced(final Bundle current)
+    {
+        final Path previous = config.bundleDir().resolve(BundleStore.PREVIOUS);
+        try
+        {
+            if (!Files.isRegularFile(previous, java.nio.file.LinkOption.NOFOLLOW_LINKS) ||
+                Files.size(previous) > Bundle.MAX_BUNDLE_BYTES)
+            {
+                return null;
+            }
+            final long replaced = Bundle.decode(Files.readAllBytes(previous)).manifest().version();
+            return current.manifest().version() > replaced ? null : "the kept release (version " +
+                current.manifest().version() + ") is not newer than the one it replaced (version " + replaced +
+                ", " + BundleStore.PREVIOUS + "): an older release copied over it? It is not used: the agent runs " +
+                "fail-closed until the policy service sends the release again";
+        }
+        catch (final IOException | dev.palisade.policy.bundle.BundleFormatException | RuntimeException e)
+        {
+            return null; // an unreadable record of the past does not stop a release that verifies
+        }
     }
 
     /**
@@ -273,6 +313,23 @@ public final class DpuAgent implements AutoCloseable
      * firewall and deep inspection. Counters add up over replays.
      */
     public ReplaySummary replay(final Path capture) throws IOException
+    {
+        lifecycle.lock(); // close() waits for a replay: the workers use the DPI engine's native memory
+        try
+        {
+            if (closed)
+            {
+                throw new IllegalStateException("the agent is stopped");
+            }
+            return replayLocked(capture);
+        }
+        finally
+        {
+            lifecycle.unlock();
+        }
+    }
+
+    private ReplaySummary replayLocked(final Path capture) throws IOException
     {
         final DataPlaneConfig dataPlane = DataPlaneConfig.defaults();
         final ReplaySummary summary = new ReplayEngine(dataPlane, config.workers())
@@ -378,8 +435,27 @@ public final class DpuAgent implements AutoCloseable
         return keeper;
     }
 
+    /** Stops everything, after a replay in progress has finished. Safe to call more than once. */
     @Override
     public void close()
+    {
+        lifecycle.lock();
+        try
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+            closeLocked();
+        }
+        finally
+        {
+            lifecycle.unlock();
+        }
+    }
+
+    private void closeLocked()
     {
         if (client != null)
         {

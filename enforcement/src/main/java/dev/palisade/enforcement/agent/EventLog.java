@@ -10,11 +10,15 @@ import dev.palisade.policy.Json;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
@@ -25,8 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The agent's events, one JSON object per line in one file: what the agent did (boot, releases accepted and refused,
  * attestation, quarantine), the firewall's events ({@link JsonLinesEventSink#format}) and DPI alerts (Suricata
- * EVE-like, {@link #alertJson}). The file is appended to, so a restart loses nothing; the SIEM exporters read the same
- * events. A write that fails is counted and kept ({@link #failed()}), never reported written.
+ * EVE-like, {@link #alertJson}). The file is appended to, so a restart loses nothing, and created owner-only (alerts
+ * carry payload bytes). A write that fails is counted and kept ({@link #failed()}), never reported written.
  */
 public final class EventLog implements EventSink, AlertSink
 {
@@ -37,14 +41,27 @@ public final class EventLog implements EventSink, AlertSink
     private final AtomicLong alerts = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private volatile IOException failure;
+    private final ThreadLocal<StringBuilder> lines = ThreadLocal.withInitial(() -> new StringBuilder(384));
 
     /** Opens {@code path} for appending (created when missing, owner-only). */
     public EventLog(final Path path, final Clock clock) throws IOException
     {
         this.path = path;
         this.clock = clock;
-        this.writer = new BufferedWriter(Files.newBufferedWriter(path, StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), 1 << 16);
+        if (Files.notExists(path, LinkOption.NOFOLLOW_LINKS))
+        {
+            try
+            {
+                Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+                    "rw-------")));
+            }
+            catch (final UnsupportedOperationException | FileAlreadyExistsException e)
+            {
+                // not POSIX, or created meanwhile: opened below as it is
+            }
+        }
+        this.writer = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(path, StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND, StandardOpenOption.WRITE), StandardCharsets.UTF_8), 1 << 16);
     }
 
     public Path path()
@@ -66,9 +83,10 @@ public final class EventLog implements EventSink, AlertSink
     @Override
     public void accept(final FirewallEvent event)
     {
-        final StringBuilder line = new StringBuilder(384);
+        final StringBuilder line = lines.get(); // one per worker thread: no allocation per event beyond the write
+        line.setLength(0);
         JsonLinesEventSink.format(event, line);
-        write(line.toString());
+        write(line);
     }
 
     @Override
@@ -78,13 +96,13 @@ public final class EventLog implements EventSink, AlertSink
         write(Json.write(alertJson(alert)));
     }
 
-    private void write(final String line)
+    private void write(final CharSequence line)
     {
         synchronized (writer)
         {
             try
             {
-                writer.write(line);
+                writer.append(line);
                 writer.write('\n');
                 written.incrementAndGet();
             }

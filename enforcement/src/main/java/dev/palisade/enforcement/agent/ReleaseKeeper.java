@@ -21,8 +21,9 @@ import java.util.function.Supplier;
  * and the tests all answer through this one class; the simulated ones leave out enforcement and the disk.
  *
  * <p>Order: verify, then enforce, then persist. A release that fails to persist is taken back (the previous one is
- * enforced again, or fail-closed when there was none) and NACKed {@code storage_failed}, so what runs is always what a
- * restart would load and what the service was told.
+ * enforced again, or fail-closed when there was none) and NACKed {@code storage_failed}, so that what runs is what the
+ * service was told and, but for a failed final directory flush (then the new release may be what a restart loads),
+ * what a restart loads.
  */
 public final class ReleaseKeeper implements PolicyClient.Target
 {
@@ -183,7 +184,10 @@ public final class ReleaseKeeper implements PolicyClient.Target
         return new PolicyClient.Ack(version, bundle.digestHex());
     }
 
-    /** Enforces {@code previous} again (or fail-closed): what a restart would load. @return what was done. */
+    /**
+     * Enforces {@code previous} again (or fail-closed), and makes what is enforced the active release: what the hello
+     * and the quotes then name. @return what was done.
+     */
     private String restore(final Bundle previous)
     {
         if (enforcement == null)
@@ -193,16 +197,19 @@ public final class ReleaseKeeper implements PolicyClient.Target
         if (previous == null)
         {
             enforcement.failClosed();
+            active = null;
             return "the agent is fail-closed again";
         }
         try
         {
             enforcement.enforce(previous);
+            active = previous;
             return "release " + previous.manifest().version() + " is enforced again";
         }
         catch (final Enforcer.EnforcementException e)
         {
             enforcement.failClosed();
+            active = null;
             return "release " + previous.manifest().version() + " could not be enforced again (" + e.getMessage() +
                 "), so the agent is fail-closed";
         }

@@ -153,7 +153,10 @@ public final class SessionWriter
     private void datagram(final boolean fromClient, final byte[] payload) throws IOException
     {
         final int length = length(payload);
-        frames.buffer.putBytes(FrameBuilder.udpPayloadOffset(flow), payload);
+        if (length > 0)
+        {
+            frames.buffer.putBytes(FrameBuilder.udpPayloadOffset(flow), payload);
+        }
         emit(frames.udp(flow, fromClient, length));
     }
 

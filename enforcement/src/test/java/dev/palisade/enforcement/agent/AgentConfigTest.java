@@ -127,6 +127,30 @@ class AgentConfigTest
     }
 
     @Test
+    void emptySectionsNameEachMissingKey()
+    {
+        final List<String> problems = problems(FULL.replaceAll("(?s)policy_service:.*?attester:", "policy_service: {}\nattester:")
+            .replaceAll("(?s)management:.*?host_addresses:", "management: {}\nhost_addresses:"));
+        assertProblem(problems, "policy_service.host:", "missing");
+        assertProblem(problems, "policy_service.ca:", "missing");
+        assertProblem(problems, "policy_service.root_key:", "missing");
+        assertProblem(problems, "management.address:", "missing");
+        assertProblem(problems, "management.certificate:", "missing");
+        assertProblem(problems, "management.client_ca:", "missing");
+    }
+
+    @Test
+    void theManagementPlaneMustNotBeTheHostsSide()
+    {
+        assertProblem(problems(FULL.replace("address: 192.0.2.10", "address: 10.0.0.7")), "management.address:",
+            "among host_addresses");
+        assertProblem(problems(FULL.replace("peers: [192.0.2.0/24]", "peers: [10.0.0.0/16]")), "management.peers:",
+            "overlaps host_addresses");
+        assertProblem(problems(FULL.replace("address: 192.0.2.10", "address: \"0:0:0:0:0:0:0:0\"")),
+            "management.address:", "wildcard");
+    }
+
+    @Test
     void badAddressesSayWhichAndWhatIsExpected()
     {
         assertProblem(problems(FULL.replace("[10.0.0.0/24, \"2001:db8:1::/64\"]", "[10.0.0.0/33]")),

@@ -142,6 +142,34 @@ class DpuAgentTest
     }
 
     @Test
+    void anOlderReleaseCopiedOverTheKeptOneIsRefusedAtBoot() throws Exception
+    {
+        final BundleStore store = new BundleStore(config.bundleDir());
+        final Bundle v1 = generous(1);
+        store.store(v1.encode());
+        store.store(generous(2).encode());
+        Files.copy(config.bundleDir().resolve(BundleStore.PREVIOUS), config.bundleDir().resolve(BundleStore.CURRENT),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (DpuAgent agent = agent())
+        {
+            assertEquals(DpuAgent.Boot.REFUSED, agent.boot().outcome());
+            assertEquals("version_not_newer", agent.boot().reason());
+            assertTrue(agent.boot().detail().contains("previous.bundle"), agent.boot().detail());
+            assertTrue(agent.active().failClosed());
+        }
+    }
+
+    @Test
+    void closingTwiceIsHarmlessAndAStoppedAgentReplaysNothing() throws Exception
+    {
+        final DpuAgent agent = agent();
+        agent.close();
+        agent.close();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> agent.replay(dir));
+        assertEquals(1, events().stream().filter(e -> "agent.stopped".equals(e.getString("event"))).count());
+    }
+
+    @Test
     void aKeptReleaseForAnotherDpuIsRefusedAtBoot() throws Exception
     {
         new BundleStore(config.bundleDir()).store(releases.release(1, Releases.compile(GENEROUS).encoded(),
