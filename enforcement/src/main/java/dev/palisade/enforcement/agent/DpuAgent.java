@@ -8,14 +8,13 @@ import dev.palisade.dpi.rules.RuleVariables;
 import dev.palisade.enforcement.agent.channel.AgentAttester;
 import dev.palisade.enforcement.agent.channel.PolicyClient;
 import dev.palisade.enforcement.counters.Counter;
+import dev.palisade.enforcement.firewall.Quarantine;
 import dev.palisade.enforcement.firewall.SelfProtection;
 import dev.palisade.enforcement.pipeline.DataPlaneConfig;
 import dev.palisade.enforcement.pipeline.ReplayEngine;
 import dev.palisade.enforcement.pipeline.ReplaySummary;
-import dev.palisade.policy.Addresses;
 import dev.palisade.policy.bundle.Bundle;
 import dev.palisade.policy.bundle.BundleVerifier;
-import dev.palisade.policy.compile.Prefix;
 import dev.palisade.policy.bundle.PolicyKeyFiles;
 import dev.palisade.policy.bundle.VerificationKey;
 import io.vertx.core.Future;
@@ -497,13 +496,6 @@ public final class DpuAgent implements AutoCloseable
         }
     }
 
-    /** A prefix as it is written: 10.0.1.0/24, 2001:db8::/64. */
-    static String text(final Prefix prefix)
-    {
-        final boolean v4 = prefix.hi() == 0 && (prefix.lo() >>> 32) == 0xFFFFL && prefix.length() >= 96;
-        return Addresses.format(prefix.hi(), prefix.lo()) + "/" + (v4 ? prefix.length() - 96 : prefix.length());
-    }
-
     private static void restrict(final Path directory)
     {
         try
@@ -549,7 +541,7 @@ public final class DpuAgent implements AutoCloseable
         public void quarantine(final String reason)
         {
             final List<String> targets = new ArrayList<>();
-            config.hostAddresses().forEach(p -> targets.add(text(p)));
+            config.hostAddresses().forEach(p -> targets.add(new Quarantine.Addresses(List.of(p)).describe()));
             if (reason == null)
             {
                 quarantine.lift("lifted by the policy service");

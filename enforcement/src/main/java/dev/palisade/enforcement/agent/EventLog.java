@@ -11,7 +11,7 @@ import dev.palisade.policy.Json;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
-import java.io.Writer;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -24,7 +24,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The agent's events, one JSON object per line in one file: what the agent did (boot, releases accepted and refused,
@@ -35,13 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class EventLog implements EventSink, AlertSink
 {
     private final Path path;
-    private final Writer writer;
     private final Clock clock;
-    private final AtomicLong written = new AtomicLong();
-    private final AtomicLong alerts = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
-    private volatile IOException failure;
-    private final ThreadLocal<StringBuilder> lines = ThreadLocal.withInitial(() -> new StringBuilder(384));
+    private final JsonLinesEventSink lines;
 
     /** Opens {@code path} for appending (created when missing, owner-only). */
     public EventLog(final Path path, final Clock clock) throws IOException
@@ -60,8 +54,9 @@ public final class EventLog implements EventSink, AlertSink
                 // not POSIX, or created meanwhile: opened below as it is
             }
         }
-        this.writer = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(path, StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND, StandardOpenOption.WRITE), StandardCharsets.UTF_8), 1 << 16);
+        this.lines = new JsonLinesEventSink(new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(path,
+            StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), StandardCharsets.UTF_8),
+            1 << 16));
     }
 
     public Path path()
@@ -76,106 +71,57 @@ public final class EventLog implements EventSink, AlertSink
         m.put("time", clock.instant().toString());
         m.put("event", event);
         m.putAll(fields);
-        write(Json.write(m));
-        flush(); // the agent's own events are rare and matter: out at once
+        lines.writeLine(Json.write(m));
+        lines.flush(); // the agent's own events are rare and matter: out at once
     }
 
     @Override
     public void accept(final FirewallEvent event)
     {
-        final StringBuilder line = lines.get(); // one per worker thread: no allocation per event beyond the write
-        line.setLength(0);
-        JsonLinesEventSink.format(event, line);
-        write(line);
+        lines.accept(event);
     }
 
     @Override
     public void alert(final Alert alert)
     {
-        alerts.incrementAndGet();
-        write(Json.write(alertJson(alert)));
-    }
-
-    private void write(final CharSequence line)
-    {
-        synchronized (writer)
-        {
-            try
-            {
-                writer.append(line);
-                writer.write('\n');
-                written.incrementAndGet();
-            }
-            catch (final IOException e)
-            {
-                failed.incrementAndGet();
-                if (failure == null)
-                {
-                    failure = e;
-                }
-            }
-        }
+        lines.writeLine(Json.write(alertJson(alert)));
     }
 
     /** @return events written so far (all kinds). */
     public long written()
     {
-        return written.get();
-    }
-
-    public long alerts()
-    {
-        return alerts.get();
+        return lines.written();
     }
 
     /** @return events that could not be written. */
     public long failed()
     {
-        return failed.get();
+        return lines.failed();
     }
 
     /** @return the first write failure, or null. */
     public IOException failure()
     {
-        return failure;
+        return lines.failure();
     }
 
     @Override
     public void flush()
     {
-        synchronized (writer)
-        {
-            try
-            {
-                writer.flush();
-            }
-            catch (final IOException e)
-            {
-                failed.incrementAndGet();
-                if (failure == null)
-                {
-                    failure = e;
-                }
-            }
-        }
+        lines.flush();
     }
 
+    /** Closes the file; a failure is kept in {@link #failure()} rather than thrown (the agent is stopping). */
     @Override
     public void close()
     {
-        synchronized (writer)
+        try
         {
-            try
-            {
-                writer.close();
-            }
-            catch (final IOException e)
-            {
-                if (failure == null)
-                {
-                    failure = e;
-                }
-            }
+            lines.close();
+        }
+        catch (final UncheckedIOException e)
+        {
+            // kept by the sink: failure() and failed() say it
         }
     }
 

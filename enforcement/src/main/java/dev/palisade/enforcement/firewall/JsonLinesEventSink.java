@@ -51,12 +51,20 @@ public final class JsonLinesEventSink implements EventSink
         final StringBuilder line = lines.get();
         line.setLength(0);
         format(event, line);
-        line.append('\n');
+        writeLine(line);
+    }
+
+    /**
+     * Writes one more JSON object (without its newline) as a line of its own: events of other kinds that share the
+     * file, such as an agent's own and DPI alerts. Counted as the firewall's are.
+     */
+    public void writeLine(final CharSequence json)
+    {
         synchronized (writer)
         {
             try
             {
-                writer.append(line);
+                writer.append(json).append('\n');
                 written.incrementAndGet();
             }
             catch (final IOException ex)
