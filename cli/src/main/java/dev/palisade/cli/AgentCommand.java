@@ -42,6 +42,8 @@ import java.util.concurrent.TimeoutException;
         "  data_dir: /var/lib/palisade",
         "  policy_service: {host: 192.0.2.1, port: 8443, ca: agent-ca.pem, root_key: policy-root.pub}",
         "  attester: tpm                  # tpm | swtpm | software (dev only)",
+        "  spdm_devices:                  # optional: SPDM responders measured beside each quote",
+        "    - {name: nic0, command: [/opt/vendor/spdm-measure, --nonce, \"{nonce}\"], chain: nic0-chain.pem}",
         "  management: {address: 192.0.2.10, port: 9443, certificate: mgmt.pem, key: mgmt.key,",
         "               client_ca: operators-ca.pem, peers: [192.0.2.0/24]}",
         "  host_addresses: [10.0.0.0/24]",

@@ -112,6 +112,21 @@ final class ApiCommand implements Callable<Integer>
             "without certificates are accepted.")
     List<Path> ekCas = new ArrayList<>();
 
+    @Option(names = "--spdm-root", paramLabel = "FILE",
+        description = "A device manufacturer's root certificate(s) (PEM) for SPDM device evidence; repeatable. With " +
+            "any, agents are asked for SPDM measurements with every quote and each device is appraised beside the " +
+            "TPM. Without, agents are not asked.")
+    List<Path> spdmRoots = new ArrayList<>();
+
+    @Option(names = "--spdm-reference", paramLabel = "FILE",
+        description = "The devices' reference values (YAML: measurements: {INDEX: HEX}, tcb: [{vendor, model, " +
+            "svn_min, fwid}]). Without it, device evidence is at best a warning, which gets no policy.")
+    Path spdmReference;
+
+    @Option(names = "--require-spdm",
+        description = "Every DPU must present SPDM device evidence with each quote (needs --spdm-root).")
+    boolean spdmRequired;
+
     @Option(names = "--agent-ca-key", paramLabel = "FILE", description = "The agent CA's private key (PKCS#8 PEM).")
     Path agentCaKey;
 
@@ -154,6 +169,11 @@ final class ApiCommand implements Callable<Integer>
                 "identity (--agent-ca-key, --agent-ca-cert, --agent-tls-key, --agent-tls-cert) and --reference; " +
                 "or --agent-port -1 to run without it");
         }
+        if (spdmRoots.isEmpty() && (spdmReference != null || spdmRequired))
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--spdm-reference and --require-spdm need " +
+                "the device manufacturers' roots (--spdm-root FILE)");
+        }
         if (port < 0 || port > 65535)
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--port must be 0..65535");
@@ -179,7 +199,8 @@ final class ApiCommand implements Callable<Integer>
             running = ApiLauncher.start(new ApiLauncher.Config(host, port, dataDir, dev, issuer, clientId,
                 postgresUri, devTokenMinutes, signingKey, certificate, revocations, agentPort < 0 ? null :
                 new ApiLauncher.Agents(agentHost, agentPort, java.time.Duration.ofSeconds(attestationIntervalSeconds),
-                    reference, ekCas, agentCaKey, agentCaCert, agentTlsKey, agentTlsCert, dev, quarantineOnFailure)),
+                    reference, ekCas, agentCaKey, agentCaCert, agentTlsKey, agentTlsCert, dev, quarantineOnFailure,
+                    spdmRoots, spdmReference, spdmRequired)),
                 System.err).toCompletionStage().toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
         }

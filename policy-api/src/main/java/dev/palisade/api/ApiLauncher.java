@@ -4,8 +4,12 @@ import dev.palisade.api.auth.Authenticator;
 import dev.palisade.api.auth.DevAuth;
 import dev.palisade.api.fleet.AgentCa;
 import dev.palisade.api.fleet.Fleet;
+import dev.palisade.attestation.spdm.SpdmFormatException;
+import dev.palisade.attestation.spdm.SpdmReferenceValues;
+import dev.palisade.attestation.spdm.SpdmVerifier;
 import dev.palisade.attestation.tpm.PcrReference;
 import dev.palisade.attestation.tpm.enrol.EkCertificates;
+import dev.palisade.attestation.verifier.SpdmPolicy;
 import dev.palisade.api.store.PgSql;
 import dev.palisade.api.store.Sql;
 import dev.palisade.api.store.SqliteSql;
@@ -15,14 +19,18 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.oauth2.OAuth2Options;
 import io.vertx.ext.auth.oauth2.providers.KeycloakAuth;
+import org.bouncycastle.cert.X509CertificateHolder;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -75,21 +83,26 @@ public final class ApiLauncher
      *                            null in dev mode: made in the data directory.
      * @param allowSoftware       accept agents with no TPM (dev mode only; their evidence proves nothing).
      * @param quarantineOnFailure quarantine a DPU's host when its attestation fails or lapses.
+     * @param spdmRoots           device manufacturers' root certificates (PEM): SPDM device evidence is appraised
+     *                            beside quotes; empty: agents are not asked for any.
+     * @param spdmReference       the devices' reference values (YAML: measurements, DICE tcb); null: a warning at best.
+     * @param spdmRequired        every DPU must present device evidence.
      */
     public record Agents(String host, int port, java.time.Duration attestationInterval, Path reference,
         List<Path> ekCas, Path caKey, Path caCertificate, Path tlsKey, Path tlsCertificate, boolean allowSoftware,
-        boolean quarantineOnFailure)
+        boolean quarantineOnFailure, List<Path> spdmRoots, Path spdmReference, boolean spdmRequired)
     {
         public Agents
         {
             ekCas = ekCas == null ? List.of() : List.copyOf(ekCas);
+            spdmRoots = spdmRoots == null ? List.of() : List.copyOf(spdmRoots);
         }
 
         /** Dev mode's: loopback, software attesters allowed, first PCRs trusted, the CA in the data directory. */
         public static Agents dev(final int port, final java.time.Duration attestationInterval)
         {
             return new Agents("127.0.0.1", port, attestationInterval, null, List.of(), null, null, null, null, true,
-                false);
+                false, List.of(), null, false);
         }
     }
 
@@ -289,7 +302,47 @@ public final class ApiLauncher
             EkCertificates.fromPemFiles(agents.ekCas(), List.of());
         return new Fleet(vertx, store, ca, new Fleet.Config(
             agents.host(), agents.port(), agents.attestationInterval(), agents.allowSoftware(), config.dev(),
-            reference, ekCas, agents.quarantineOnFailure(), config.dataDir().resolve("events.jsonl")), log);
+            reference, ekCas, agents.quarantineOnFailure(), config.dataDir().resolve("events.jsonl"),
+            spdmPolicy(agents)), log);
+    }
+
+    /** The device roots and reference values, each file's problem named; null when no root is given. */
+    private static SpdmPolicy spdmPolicy(final Agents agents) throws IOException
+    {
+        if (agents.spdmRoots().isEmpty())
+        {
+            if (agents.spdmReference() != null || agents.spdmRequired())
+            {
+                throw new IllegalArgumentException("SPDM reference values and the SPDM requirement need the device " +
+                    "manufacturers' roots (--spdm-root FILE)");
+            }
+            return null;
+        }
+        final List<X509CertificateHolder> roots = new ArrayList<>();
+        for (final Path file : agents.spdmRoots())
+        {
+            try
+            {
+                roots.addAll(SpdmVerifier.readPem(file));
+            }
+            catch (final SpdmFormatException e)
+            {
+                throw new IllegalArgumentException(file + ": not a PEM certificate file: " + e.getMessage(), e);
+            }
+        }
+        SpdmReferenceValues reference = null;
+        if (agents.spdmReference() != null)
+        {
+            try
+            {
+                reference = SpdmReferenceValues.load(agents.spdmReference());
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new IllegalArgumentException(agents.spdmReference() + ": " + e.getMessage(), e);
+            }
+        }
+        return new SpdmPolicy(roots, reference, Set.of(), agents.spdmRequired());
     }
 
     /** A connection URI without its password, for messages. */

@@ -33,6 +33,11 @@ import java.util.regex.Pattern;
  *   root_key: /etc/palisade/policy-root.pub # the pinned policy root: releases must chain to it
  *   max_backoff: 30s
  * attester: tpm                     # tpm (/dev/tpmrm0), swtpm (a local software TPM, for labs) or software (dev)
+ * spdm_devices:                     # SPDM responders measured beside each quote when the service asks (optional)
+ *   - name: nic0
+ *     command: [/opt/vendor/spdm-measure, --nonce, "{nonce}"]  # prints {transcript, vca, chain} (JSON, hex)
+ *     chain: /etc/palisade/nic0-chain.pem   # when the command prints no chain
+ *     timeout: 10s
  * management:
  *   address: 192.0.2.10             # the management API binds this address and nothing else
  *   port: 9443                    # 0 takes any free port (tests)
@@ -70,8 +75,19 @@ public record AgentConfig(
     int workers,
     Path replay,
     Firewall.EstablishedFlows establishedFlows,
-    Map<String, String> ruleVariables)
+    Map<String, String> ruleVariables,
+    List<SpdmDeviceConfig> spdmDevices)
 {
+    /**
+     * An SPDM responder reached through a command: see {@code CommandSpdmDevice}.
+     *
+     * @param command argv; one argument contains {@code {nonce}}.
+     * @param chain   the device's certificate chain (PEM) when the command prints none, or null.
+     */
+    public record SpdmDeviceConfig(String name, List<String> command, Path chain, Duration timeout)
+    {
+    }
+
     /** How the agent proves what it runs. */
     public enum Attester
     {
@@ -111,7 +127,10 @@ public record AgentConfig(
     public static final int MAX_CONFIG_BYTES = 1024 * 1024;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
     private static final Set<String> TOP = Set.of("id", "labels", "data_dir", "policy_service", "attester",
-        "management", "host_addresses", "dataplane", "rule_variables");
+        "management", "host_addresses", "dataplane", "rule_variables", "spdm_devices");
+    private static final Set<String> SPDM_DEVICE = Set.of("name", "command", "chain", "timeout");
+    private static final Pattern DEVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,31}");
+    private static final int MAX_SPDM_DEVICES = 8;
     private static final Set<String> SERVICE = Set.of("host", "port", "ca", "root_key", "max_backoff");
     private static final Set<String> MANAGEMENT = Set.of("address", "port", "certificate", "key", "client_ca",
         "peers");
@@ -272,10 +291,72 @@ public record AgentConfig(
             }
         }
         final Map<String, String> variables = r.strings(top, "rule_variables");
+        final List<SpdmDeviceConfig> devices = spdmDevices(r, top.get("spdm_devices"));
         r.throwIfAny(file);
         return new AgentConfig(file, id, labels, dataDir, serviceHost, servicePort, serviceCa, rootKey, maxBackoff,
             attester, managementAddress, managementPort, certificate, key, clientCa, plane, host, workers, replay,
-            established, variables);
+            established, variables, devices);
+    }
+
+    private static List<SpdmDeviceConfig> spdmDevices(final Reader r, final Object value)
+    {
+        if (value == null)
+        {
+            return List.of();
+        }
+        if (!(value instanceof List<?> list))
+        {
+            r.problem("spdm_devices: expected a list of {name, command, chain, timeout}");
+            return List.of();
+        }
+        if (list.size() > MAX_SPDM_DEVICES)
+        {
+            r.problem("spdm_devices: " + list.size() + " devices; the policy service takes at most " +
+                MAX_SPDM_DEVICES);
+        }
+        final List<SpdmDeviceConfig> devices = new ArrayList<>();
+        final Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < list.size(); i++)
+        {
+            final String where = "spdm_devices[" + i + "]";
+            if (!(list.get(i) instanceof Map<?, ?> device))
+            {
+                r.problem(where + ": expected a mapping {name, command, chain, timeout}");
+                continue;
+            }
+            r.unknown(where + ".", device, SPDM_DEVICE);
+            final String name = r.string(device, "name", where + ".");
+            if (name != null && !DEVICE_NAME.matcher(name).matches())
+            {
+                r.problem(where + ".name: '" + name + "' is not a device name (letters, digits, '.', '_', '-'; at " +
+                    "most 32)");
+            }
+            else if (name != null && !names.add(name))
+            {
+                r.problem(where + ".name: '" + name + "' is used by another device");
+            }
+            final Object commandValue = device.get("command");
+            List<String> command = List.of();
+            if (!(commandValue instanceof List<?> argv) || argv.isEmpty() ||
+                argv.stream().anyMatch(a -> a == null || a instanceof Map<?, ?> || a instanceof List<?>))
+            {
+                r.problem(where + ".command: expected a list of arguments such as [/opt/vendor/spdm-measure, " +
+                    "--nonce, \"{nonce}\"]");
+            }
+            else
+            {
+                command = argv.stream().map(String::valueOf).toList();
+                if (command.stream().noneMatch(a -> a.contains("{nonce}")))
+                {
+                    r.problem(where + ".command: no argument contains {nonce}: the device must sign over the " +
+                        "verifier's nonce, or its evidence is refused as stale");
+                }
+            }
+            final Path chain = r.path(device, "chain", where + ".chain", false);
+            final Duration timeout = r.duration(device, "timeout", where + ".timeout", Duration.ofSeconds(10));
+            devices.add(new SpdmDeviceConfig(name, command, chain, timeout));
+        }
+        return List.copyOf(devices);
     }
 
     /** @return whether {@code address} is an IP literal for every interface (0.0.0.0, ::, 0:0:0:0:0:0:0:0…). */

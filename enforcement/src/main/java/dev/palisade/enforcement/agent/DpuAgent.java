@@ -6,6 +6,8 @@ import dev.palisade.attestation.tpm.client.Tpm2;
 import dev.palisade.dpi.engine.DpiConfig;
 import dev.palisade.dpi.rules.RuleVariables;
 import dev.palisade.enforcement.agent.channel.AgentAttester;
+import dev.palisade.enforcement.agent.channel.CommandSpdmDevice;
+import dev.palisade.enforcement.agent.channel.SpdmDevice;
 import dev.palisade.enforcement.agent.channel.PolicyClient;
 import dev.palisade.enforcement.counters.Counter;
 import dev.palisade.enforcement.firewall.Quarantine;
@@ -261,7 +263,25 @@ public final class DpuAgent implements AutoCloseable
         });
     }
 
+    /** The TPM (or stand-in) with the configured SPDM devices beside it. */
     private AgentAttester openAttester() throws IOException
+    {
+        final AgentAttester attester = openTpm();
+        if (config.spdmDevices().isEmpty())
+        {
+            return attester;
+        }
+        final List<SpdmDevice> devices = new ArrayList<>();
+        for (final AgentConfig.SpdmDeviceConfig device : config.spdmDevices())
+        {
+            devices.add(new CommandSpdmDevice(device.name(), device.command(), device.chain(), device.timeout()));
+        }
+        log.println("agent: SPDM devices: " + String.join(", ", devices.stream().map(SpdmDevice::name).toList()) +
+            " (measured beside each quote when the policy service asks)");
+        return AgentAttester.withDevices(attester, devices);
+    }
+
+    private AgentAttester openTpm() throws IOException
     {
         return switch (config.attester())
         {

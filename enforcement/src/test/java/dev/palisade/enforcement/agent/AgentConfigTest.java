@@ -176,4 +176,51 @@ class AgentConfigTest
             () -> AgentConfig.parse(FILE, "labels: {a: b}\n"));
         assertTrue(e.getMessage().startsWith(FILE + ": "), e.getMessage());
     }
+
+    @Test
+    void spdmDevicesAreReadWithTheirCommandChainAndTimeout() throws Exception
+    {
+        final AgentConfig config = AgentConfig.parse(FILE, FULL + """
+            spdm_devices:
+              - name: nic0
+                command: [/opt/vendor/spdm-measure, --nonce, "{nonce}"]
+                chain: nic0-chain.pem
+                timeout: 5s
+              - {name: bmc, command: [measure, "--nonce={nonce}"]}
+            """);
+        assertEquals(2, config.spdmDevices().size());
+        final AgentConfig.SpdmDeviceConfig nic = config.spdmDevices().get(0);
+        assertEquals("nic0", nic.name());
+        assertEquals(List.of("/opt/vendor/spdm-measure", "--nonce", "{nonce}"), nic.command());
+        assertEquals(Path.of("/etc/palisade/nic0-chain.pem"), nic.chain());
+        assertEquals(Duration.ofSeconds(5), nic.timeout());
+        assertNull(config.spdmDevices().get(1).chain());
+        assertEquals(Duration.ofSeconds(10), config.spdmDevices().get(1).timeout());
+        assertTrue(AgentConfig.parse(FILE, FULL).spdmDevices().isEmpty());
+    }
+
+    @Test
+    void everySpdmDeviceProblemIsReportedWithItsKey()
+    {
+        final List<String> problems = problems(FULL + """
+            spdm_devices:
+              - name: nic0
+                command: [/opt/vendor/spdm-measure]
+              - name: nic0
+                command: measure
+                timeout: forever
+              - name: ../x
+                command: [m, "{nonce}"]
+                serial: 7
+              - just-a-name
+            """);
+        assertProblem(problems, "spdm_devices[0].command", "no argument contains {nonce}");
+        assertProblem(problems, "spdm_devices[1].name", "used by another device");
+        assertProblem(problems, "spdm_devices[1].command", "expected a list of arguments");
+        assertProblem(problems, "spdm_devices[1].timeout", "not a duration");
+        assertProblem(problems, "spdm_devices[2].name", "not a device name");
+        assertProblem(problems, "spdm_devices[2].serial", "");
+        assertProblem(problems, "spdm_devices[3]", "expected a mapping");
+        assertProblem(problems(FULL + "spdm_devices: nic0\n"), "spdm_devices", "expected a list");
+    }
 }

@@ -1,10 +1,10 @@
 package dev.palisade.api.fleet;
 
 import dev.palisade.api.store.Store;
-import dev.palisade.attestation.Reason;
 import dev.palisade.attestation.Status;
 import dev.palisade.attestation.tpm.PcrReference;
 import dev.palisade.attestation.tpm.QuoteVerifier;
+import dev.palisade.attestation.verifier.SpdmEvidence;
 import dev.palisade.attestation.verifier.TpmAttestationVerifier;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
@@ -13,7 +13,6 @@ import io.vertx.core.json.JsonObject;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -26,9 +25,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * One connected agent, on the fleet's context. The protocol (JSON text messages, docs/agent-protocol.md):
  * <pre>
  * agent → service: hello {version, digest, counters}     what it enforces now (0 and null: nothing yet)
- * service → agent: challenge {nonce, pcrs}                 on hello, then every attestation interval
- * agent → service: evidence {nonce, digest, quote, signature, pcrs}   quote bound to nonce and active digest
- * service → agent: attestation {status, expires, ear, reasons}
+ * service → agent: challenge {nonce, pcrs, spdm}           on hello, then every attestation interval
+ * agent → service: evidence {nonce, digest, quote, signature, pcrs, spdm}   quote bound to nonce and active digest;
+ *                                                          spdm: device evidence over the same nonce, when asked
+ * service → agent: attestation {status, expires, ear, reasons, devices}
  * service → agent: release {release, target, version, digest, bundle}  only while attestation is affirming
  * agent → service: ack {version, digest} | nack {version, reason, detail}
  * agent → service: report {counters}
@@ -256,7 +256,8 @@ final class AgentSession
         }
         outstandingNonce = fleet.verifier().challenge();
         send(new JsonObject().put("type", "challenge").put("nonce", Base64.getEncoder().encodeToString(
-            outstandingNonce)).put("pcrs", new JsonArray(Arrays.stream(Fleet.QUOTED_PCRS).boxed().toList())));
+            outstandingNonce)).put("pcrs", new JsonArray(Arrays.stream(Fleet.QUOTED_PCRS).boxed().toList()))
+            .put("spdm", fleet.verifier().spdm() != null));
     }
 
     private void evidence(final JsonObject message)
@@ -273,6 +274,19 @@ final class AgentSession
         final TpmAttestationVerifier.Evidence evidence = new TpmAttestationVerifier.Evidence(nonce,
             base64(message, "quote"), base64(message, "signature"), base64(message, "pcrs"),
             QuoteVerifier.PcrFormat.VALUES);
+        final List<SpdmEvidence> devices;
+        try
+        {
+            devices = DeviceEvidenceWire.read(message);
+        }
+        catch (final DeviceEvidenceWire.Invalid e)
+        {
+            throw malformed(message, e.getMessage());
+        }
+        if (!devices.isEmpty() && fleet.verifier().spdm() == null)
+        {
+            throw malformed(message, "spdm: this service does not appraise device evidence (the challenge said so)");
+        }
         // The quote must be bound to the policy the agent last said it enforces; another digest fails the policy
         // binding (configuration), and the result is contraindicated.
         final byte[] expected = activeDigest == null ? null : HexFormat.of().parseHex(activeDigest);
@@ -283,15 +297,14 @@ final class AgentSession
             fleet.log().println("policy-api: DPU '" + dpuId + "' quoted policy " + bound + " but reported " +
                 activeDigest);
         }
-        fleet.vertx().executeBlocking(() -> fleet.verifier().appraise(attester, evidence), false)
+        fleet.vertx().executeBlocking(() -> fleet.verifier().appraise(attester, evidence, devices), false)
             .onSuccess(result ->
             {
-                final List<Reason> reasons = new ArrayList<>(result.freshness());
-                reasons.addAll(result.appraisal().reasons());
                 send(new JsonObject().put("type", "attestation").put("status", result.status().label())
                     .put("expires", result.ear().expiresAtSeconds()).put("ear", result.token())
-                    .put("reasons", new JsonArray(reasons.stream().map(r -> new JsonObject().put("code", r.code())
-                        .put("detail", r.message())).toList())));
+                    .put("reasons", new JsonArray(result.reasons().stream().map(r -> new JsonObject()
+                        .put("code", r.code()).put("detail", r.message())).toList()))
+                    .put("devices", Fleet.devices(result)));
                 if (result.status() == Status.AFFIRMING)
                 {
                     offer();

@@ -19,6 +19,8 @@ import dev.palisade.attestation.tpm.enrol.EkCertificates;
 import dev.palisade.attestation.tpm.enrol.Enrolment;
 import dev.palisade.attestation.verifier.AttestationLedger;
 import dev.palisade.attestation.verifier.NonceService;
+import dev.palisade.attestation.verifier.SpdmEvidence;
+import dev.palisade.attestation.verifier.SpdmPolicy;
 import dev.palisade.attestation.verifier.TpmAttestationVerifier;
 import dev.palisade.policy.bundle.TargetSelector;
 import io.vertx.core.Context;
@@ -86,10 +88,12 @@ public final class Fleet
      * @param ekCertificates      manufacturer CAs for EK certificates; null: EKs without certificates are accepted
      *                            (swtpm without manufacturing; said at start).
      * @param quarantineOnFailure quarantine a DPU's host when its attestation fails or lapses.
+     * @param spdm                how SPDM device evidence is appraised beside quotes; null: agents are not asked for
+     *                            any, and evidence sent anyway is refused.
      */
     public record Config(String host, int port, Duration attestationInterval, boolean allowSoftwareAttesters,
         boolean trustFirstPcrs, PcrReference reference, EkCertificates ekCertificates, boolean quarantineOnFailure,
-        Path eventsFile)
+        Path eventsFile, SpdmPolicy spdm)
     {
     }
 
@@ -153,7 +157,8 @@ public final class Fleet
         this.ledger = new AttestationLedger(() -> System.currentTimeMillis() / 1000);
         this.earSigner = EarSigner.generate("palisade-verifier");
         this.verifier = new TpmAttestationVerifier(new NonceService(), earSigner, ledger,
-            config.attestationInterval().toSeconds() * 3, () -> System.currentTimeMillis() / 1000, "palisade");
+            config.attestationInterval().toSeconds() * 3, () -> System.currentTimeMillis() / 1000, "palisade",
+            config.spdm());
         this.ekVerifier = new Enrolment.Verifier(config.ekCertificates(), config.ekCertificates() == null ?
             Enrolment.EkCertificatePolicy.ACCEPT_EK_WITHOUT_CERTIFICATE : Enrolment.EkCertificatePolicy.REQUIRE_CERTIFICATE,
             Clock.systemUTC(), ENROLMENT_LIFETIME, random);
@@ -209,6 +214,13 @@ public final class Fleet
         if (config.allowSoftwareAttesters())
         {
             log.println("policy-api: SOFTWARE ATTESTERS ARE ACCEPTED: their evidence proves nothing (dev mode)");
+        }
+        if (config.spdm() != null)
+        {
+            log.println("policy-api: SPDM device evidence is appraised with every quote (" +
+                config.spdm().roots().size() + " device root(s), " + (config.spdm().reference() == null ?
+                "no reference values: at best a warning" : "reference values") + "; " +
+                (config.spdm().required() ? "required of every DPU" : "from DPUs that have SPDM responders") + ")");
         }
         return started.future();
     }
@@ -277,7 +289,8 @@ public final class Fleet
             final byte[] nonce = verifier.challenge();
             final String id = HexFormat.of().formatHex(randomBytes(16));
             final JsonObject answer = new JsonObject().put("enrolment", id).put("nonce", b64(nonce))
-                .put("pcrs", new JsonArray(java.util.Arrays.stream(QUOTED_PCRS).boxed().toList()));
+                .put("pcrs", new JsonArray(java.util.Arrays.stream(QUOTED_PCRS).boxed().toList()))
+                .put("spdm", config.spdm() != null);
             switch (attester)
             {
                 case "software" ->
@@ -370,10 +383,25 @@ public final class Fleet
             return Future.failedFuture(ApiException.notFound("enrolment '" + id + "' (unknown, used or expired " +
                 "after " + ENROLMENT_LIFETIME.toSeconds() + " s): start again"));
         }
-        Wire.onlyFields(body, "secret", "quote", "signature", "pcrs");
+        Wire.onlyFields(body, "secret", "quote", "signature", "pcrs", "spdm");
         final byte[] quote = Wire.base64(body, "quote", true);
         final byte[] signature = Wire.base64(body, "signature", true);
         final byte[] pcrs = Wire.base64(body, "pcrs", true);
+        final List<SpdmEvidence> devices;
+        try
+        {
+            devices = DeviceEvidenceWire.read(body);
+        }
+        catch (final DeviceEvidenceWire.Invalid e)
+        {
+            return Future.failedFuture(ApiException.invalidField(e.field(), e.detail()));
+        }
+        if (!devices.isEmpty() && config.spdm() == null)
+        {
+            return Future.failedFuture(ApiException.invalidField("spdm", "this service does not appraise SPDM " +
+                "device evidence (it was started without --spdm-root); leave it out, or start the service with the " +
+                "device manufacturers' roots"));
+        }
         if (p.credentialId() != null)
         {
             final Enrolment.Outcome outcome = ekVerifier.complete(p.credentialId(), Wire.base64(body, "secret",
@@ -419,14 +447,12 @@ public final class Fleet
             final TpmAttestationVerifier.Attester attester = new TpmAttestationVerifier.Attester(p.dpuId(), p.ak(),
                 reference, sha256(p.tlsKeyDer()));
             return vertx.executeBlocking(() -> verifier.appraise(attester, new TpmAttestationVerifier.Evidence(
-                p.nonce(), quote, signature, pcrs, QuoteVerifier.PcrFormat.VALUES)), false).compose(result ->
+                p.nonce(), quote, signature, pcrs, QuoteVerifier.PcrFormat.VALUES), devices), false).compose(result ->
             {
                 if (result.status() != Status.AFFIRMING)
                 {
-                    final List<Reason> all = new ArrayList<>(result.freshness());
-                    all.addAll(result.appraisal().reasons());
                     return Future.failedFuture(ApiException.forbidden("DPU '" + p.dpuId() + "': attestation " +
-                        result.status().label() + ": " + reasons(all)));
+                        result.status().label() + ": " + reasons(result.reasons())));
                 }
                 final String akName = HexFormat.of().formatHex(p.akName());
                 final X509CertificateHolder issued = ca.issueClient(p.dpuId(), akName, p.tlsKey());
@@ -445,6 +471,7 @@ public final class Fleet
                             old.close(CLOSE_SUPERSEDED, "a newer enrolment superseded this certificate");
                         }
                         return new JsonObject().put("status", result.status().label())
+                            .put("devices", devices(result))
                             .put("certificate", Pki.certificatePem(issued))
                             .put("ca", ca.caCertificatePem())
                             .put("ear", result.token())
@@ -452,6 +479,15 @@ public final class Fleet
                     });
             });
         });
+    }
+
+    /** Each device's status, by name: what the EAR's {@code spdm:NAME} submodules say. */
+    static JsonObject devices(final TpmAttestationVerifier.Result result)
+    {
+        final JsonObject devices = new JsonObject();
+        result.devices().forEach((name, appraisal) -> devices.put(name, result.ear().submods().get(
+            TpmAttestationVerifier.SPDM_SUBMOD + name).status().label()));
+        return devices;
     }
 
     private static String referenceFromQuote(final byte[] quote, final byte[] pcrs)

@@ -48,6 +48,10 @@ class AgentMessageRejectionTest
         }
     }
 
+    /** Some certificate, PEM: the device evidence's chain must read before anything else is judged. */
+    private static final String PEM = dev.palisade.attestation.pki.Pki.certificatePem(
+        dev.palisade.attestation.spdm.SpdmTestDevice.create("Palisade NIC").chain().getFirst());
+
     @Test
     void notJson() throws Exception
     {
@@ -82,6 +86,23 @@ class AgentMessageRejectionTest
             "\"signature\":\"\",\"pcrs\":\"\"}").startsWith("malformed evidence: nonce is not base64: "));
         assertEquals("malformed evidence: quote is required", rejection(HELLO, "{\"type\":\"evidence\"," +
             "\"nonce\":\"$NONCE\"}"));
+    }
+
+    @Test
+    void deviceEvidenceIsCheckedAndRefusedWhenNotAskedFor() throws Exception
+    {
+        final String evidence = "{\"type\":\"evidence\",\"nonce\":\"$NONCE\",\"quote\":\"AAAA\"," +
+            "\"signature\":\"AAAA\",\"pcrs\":\"AAAA\",\"spdm\":";
+        assertEquals("malformed evidence: spdm: must be a list of {device, transcript, vca, chain}",
+            rejection(HELLO, evidence + "\"nic0\"}"));
+        assertEquals("malformed evidence: spdm[0].transcript: required",
+            rejection(HELLO, evidence + "[{\"device\":\"nic0\"}]}"));
+        assertEquals("malformed evidence: spdm[0].chain: PEM at byte 0: no -----BEGIN CERTIFICATE----- block",
+            rejection(HELLO, evidence + "[{\"device\":\"nic0\",\"transcript\":\"AAAA\",\"chain\":\"x\"}]}"));
+        // This service was started without device roots: its challenges say spdm false, and evidence is refused.
+        assertEquals("malformed evidence: spdm: this service does not appraise device evidence (the challenge said " +
+            "so)", rejection(HELLO, evidence + "[{\"device\":\"nic0\",\"transcript\":\"AAAA\",\"chain\":\"" +
+            PEM.replace("\n", "\\n") + "\"}]}"));
     }
 
     @Test

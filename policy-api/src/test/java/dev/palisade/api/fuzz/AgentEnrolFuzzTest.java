@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Arbitrary enrolment bodies on the agent listener (TLS, no client certificate): step 1, and step 2 against a fresh,
- * valid step 1 of a registered DPU. The answer is never a 500 and always JSON. The first byte chooses the step. In
+ * valid step 1 of a registered DPU, with SPDM device evidence appraised (seeds carry a real NVIDIA transcript). The answer is never a 500 and always JSON. The first byte chooses the step. In
  * {@code mvn test} only the seeds run; {@code JAZZER_FUZZ=1} fuzzes.
  */
 class AgentEnrolFuzzTest
@@ -46,8 +46,17 @@ class AgentEnrolFuzzTest
         try
         {
             final Path dir = Files.createTempDirectory("palisade-agent-fuzz");
+            // Device evidence is appraised (NVIDIA's Hopper chain as the root, so the seed from nvtrust anchors):
+            // step 2 reaches the SPDM verifier with whatever the fuzzer makes of the spdm field.
+            final Path spdmRoot = dir.resolve("spdm-root.pem");
+            try (java.io.InputStream chain = AgentEnrolFuzzTest.class.getResourceAsStream(
+                "/dev/palisade/attestation/spdm/nvtrust/hopperCertChain.pem"))
+            {
+                Files.write(spdmRoot, chain.readAllBytes());
+            }
             final ApiLauncher.Running api = ApiLauncher.start(new ApiLauncher.Config("127.0.0.1", 0, dir, true, null,
-                null, null, 60, null, null, List.of(), ApiLauncher.Agents.dev(0, Duration.ofSeconds(60))),
+                null, null, 60, null, null, List.of(), new ApiLauncher.Agents("127.0.0.1", 0, Duration.ofSeconds(60),
+                    null, List.of(), null, null, null, null, true, false, List.of(spdmRoot), null, false)),
                 new PrintStream(OutputStream.nullOutputStream())).toCompletionStage().toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
             api.store().registerDpu("dpu-1", "{}", new dev.palisade.api.store.Store.Actor("fuzz", ""))

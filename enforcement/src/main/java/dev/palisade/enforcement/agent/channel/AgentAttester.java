@@ -14,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,8 +40,58 @@ public interface AgentAttester extends AutoCloseable
 
     Quote quote(byte[] qualifyingData, int[] pcrs) throws IOException;
 
+    /** The DPU's SPDM responders, measured beside each quote when the service asks. */
+    default List<SpdmDevice> devices()
+    {
+        return List.of();
+    }
+
     @Override
     void close();
+
+    /** {@code attester} with {@code devices} beside it; closing closes the attester. */
+    static AgentAttester withDevices(final AgentAttester attester, final List<SpdmDevice> devices)
+    {
+        final List<SpdmDevice> all = List.copyOf(devices);
+        return new AgentAttester()
+        {
+            @Override
+            public String kind()
+            {
+                return attester.kind();
+            }
+
+            @Override
+            public JsonObject enrolmentKeys() throws IOException
+            {
+                return attester.enrolmentKeys();
+            }
+
+            @Override
+            public byte[] activate(final byte[] credentialBlob, final byte[] encryptedSecret) throws IOException
+            {
+                return attester.activate(credentialBlob, encryptedSecret);
+            }
+
+            @Override
+            public Quote quote(final byte[] qualifyingData, final int[] pcrs) throws IOException
+            {
+                return attester.quote(qualifyingData, pcrs);
+            }
+
+            @Override
+            public List<SpdmDevice> devices()
+            {
+                return all;
+            }
+
+            @Override
+            public void close()
+            {
+                attester.close();
+            }
+        };
+    }
 
     /** A software attester: an in-memory key quoting in the TPM's formats. It proves nothing. */
     static AgentAttester software()

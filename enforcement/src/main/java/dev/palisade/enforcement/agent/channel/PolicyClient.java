@@ -104,6 +104,7 @@ public final class PolicyClient implements AutoCloseable
     private volatile String lastError;
     private volatile long acks;
     private volatile long nacks;
+    private volatile boolean devicesUnasked;
 
     public PolicyClient(final Vertx vertx, final Config config, final AgentAttester attester, final Target target,
         final PrintStream log)
@@ -199,6 +200,7 @@ public final class PolicyClient implements AutoCloseable
             // The quote binds the nonce to the TLS key, so the certificate goes to the key this TPM vouched for.
             final AgentAttester.Quote quote = attester.quote(PolicyBinding.qualifyingData(nonce, sha256(tlsKeyDer)),
                 pcrs);
+            devices(challenge, nonce, answer);
             return answer.put("quote", b64(quote.attest())).put("signature", b64(quote.signature()))
                 .put("pcrs", b64(quote.pcrValues()));
         }, false).compose(answer -> post("/v1/agent/enrol/" + challenge.getString("enrolment"), answer)))
@@ -366,11 +368,39 @@ public final class PolicyClient implements AutoCloseable
             final String digest = target.activeDigest();
             final AgentAttester.Quote quote = attester.quote(PolicyBinding.qualifyingData(nonce, digest == null ?
                 null : HexFormat.of().parseHex(digest)), pcrs);
-            return new JsonObject().put("type", "evidence").put("nonce", b64(nonce)).put("digest", digest)
-                .put("quote", b64(quote.attest())).put("signature", b64(quote.signature()))
+            final JsonObject evidence = new JsonObject().put("type", "evidence").put("nonce", b64(nonce))
+                .put("digest", digest).put("quote", b64(quote.attest())).put("signature", b64(quote.signature()))
                 .put("pcrs", b64(quote.pcrValues()));
+            devices(message, nonce, evidence);
+            return evidence;
         }, true).onSuccess(evidence -> send(ws, evidence))
-            .onFailure(e -> log.println("agent " + config.dpuId() + ": quoting failed: " + e.getMessage()));
+            .onFailure(e -> log.println("agent " + config.dpuId() + ": attestation evidence failed: " +
+                e.getMessage()));
+    }
+
+    /**
+     * Adds the devices' SPDM evidence over {@code nonce} when the service asked for it. Devices the service does not
+     * ask about are not measured (it could not appraise them), and the log says so once.
+     */
+    private void devices(final JsonObject challenge, final byte[] nonce, final JsonObject answer)
+        throws java.io.IOException
+    {
+        final List<SpdmDevice> devices = attester.devices();
+        if (devices.isEmpty())
+        {
+            return;
+        }
+        if (!challenge.getBoolean("spdm", false))
+        {
+            if (!devicesUnasked)
+            {
+                devicesUnasked = true;
+                log.println("agent " + config.dpuId() + ": the policy service does not ask for SPDM evidence; " +
+                    devices.size() + " device(s) configured here are not measured");
+            }
+            return;
+        }
+        answer.put("spdm", SpdmDevice.measureAll(devices, nonce));
     }
 
     private void release(final WebSocket ws, final JsonObject message)
