@@ -401,8 +401,9 @@ public final class DpuAgent implements AutoCloseable
         if (client != null)
         {
             final PolicyClient.State state = client.state();
-            json.put("attestation", new JsonObject().put("attester", attester.kind()).put("status",
-                state.attestation()).put("reasons", new JsonArray(state.attestationReasons()))
+            json.put("attestation", new JsonObject().put("attester", attester.kind())
+                .put("devices", new JsonArray(attester.devices().stream().map(SpdmDevice::name).toList()))
+                .put("status", state.attestation()).put("reasons", new JsonArray(state.attestationReasons()))
                 .put("expires_at_seconds", state.attestationExpiresAtSeconds()));
             json.put("channel", new JsonObject().put("enrolled", state.enrolled()).put("connected",
                 state.connected()).put("reconnects", state.reconnects()).put("last_error", state.lastError())
