@@ -126,38 +126,61 @@ public final class AgentCommand implements Callable<Integer>
         Runtime.getRuntime().addShutdownHook(hook);
         try
         {
-            agent.start().toCompletionStage().toCompletableFuture().get(connectTimeoutSeconds, TimeUnit.SECONDS);
+            try
+            {
+                agent.start().toCompletionStage().toCompletableFuture().get(connectTimeoutSeconds, TimeUnit.SECONDS);
+            }
+            catch (final TimeoutException e)
+            {
+                log.println("agent: not connected to the policy service after " + connectTimeoutSeconds +
+                    " s; still trying in the background (" + agent.channel().lastError() + ")");
+            }
+            catch (final ExecutionException e)
+            {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            }
+            if (capture != null)
+            {
+                awaitRelease(agent, log);
+                log.println("agent: replaying " + capture + " through the data plane (release " +
+                    agent.active().version() + (agent.active().failClosed() ? ", fail-closed" : "") + ")…");
+                final ReplaySummary summary = agent.replay(capture);
+                log.printf("agent: %d packets: %d allowed, %d denied (%d host → management dropped by " +
+                    "self-protection), %d DPI alerts; events in %s%n", summary.packets(),
+                    summary.counter(Counter.ALLOWED), summary.counter(Counter.DENIED),
+                    summary.counter(Counter.SELF_PROTECTION), agent.counters().getLong("alerts"),
+                    agent.events().path());
+            }
+            if (once)
+            {
+                out.println(agent.status().encodePrettily());
+                out.flush();
+                removeHook(hook);
+                agent.close();
+                return Main.EXIT_OK;
+            }
         }
-        catch (final TimeoutException e)
+        catch (final Exception e)
         {
-            log.println("agent: not connected to the policy service after " + connectTimeoutSeconds + " s; still " +
-                "trying in the background (" + agent.channel().lastError() + ")");
-        }
-        catch (final ExecutionException e)
-        {
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        }
-        if (capture != null)
-        {
-            awaitRelease(agent, log);
-            log.println("agent: replaying " + capture + " through the data plane (release " +
-                agent.active().version() + (agent.active().failClosed() ? ", fail-closed" : "") + ")…");
-            final ReplaySummary summary = agent.replay(capture);
-            log.printf("agent: %d packets: %d allowed, %d denied (%d host → management dropped by self-protection), " +
-                "%d DPI alerts; events in %s%n", summary.packets(), summary.counter(Counter.ALLOWED),
-                summary.counter(Counter.DENIED), summary.counter(Counter.SELF_PROTECTION),
-                agent.counters().getLong("alerts"), agent.events().path());
-        }
-        if (once)
-        {
-            out.println(agent.status().encodePrettily());
-            out.flush();
-            Runtime.getRuntime().removeShutdownHook(hook);
+            // Closed here rather than by the exit hook: an in-process caller (the demo, tests) lives on after this.
+            removeHook(hook);
             agent.close();
-            return Main.EXIT_OK;
+            throw e;
         }
         stopped.await();
         return Main.EXIT_OK;
+    }
+
+    private static void removeHook(final Thread hook)
+    {
+        try
+        {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+        catch (final IllegalStateException e)
+        {
+            // The JVM is already stopping: the hook runs, and closing twice is harmless (close is idempotent).
+        }
     }
 
     /** Gives a connected agent a moment to receive the release the service has for it before traffic flows. */

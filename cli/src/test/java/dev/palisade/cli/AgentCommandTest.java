@@ -107,4 +107,20 @@ class AgentCommandTest
         assertTrue(run.err().contains("attester: 'hsm' is not one of tpm, swtpm, software"), run.err());
         assertTrue(run.err().contains("management: missing"), run.err());
     }
+
+    @Test
+    void anAgentThatCannotStartIsClosedNotLeftRunning() throws Exception
+    {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.2")))
+        {
+            Files.writeString(config, Files.readString(config).replace("port: 0,", "port: " + taken.getLocalPort() +
+                ","));
+            final CliTest.Run run = CliTest.run("agent", "--config", config.toString(), "--replay",
+                dir.resolve("t.pcap").toString(), "--once", "--connect-timeout", "2");
+            assertEquals(3, run.exitCode(), run.out() + run.err());
+        }
+        final List<String> events = Files.readAllLines(dir.resolve("data/events.jsonl"));
+        assertTrue(events.getLast().contains("\"agent.stopped\""), "closed in-process, not by the exit hook: " +
+            events);
+    }
 }
