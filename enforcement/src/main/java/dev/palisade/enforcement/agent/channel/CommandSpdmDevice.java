@@ -76,9 +76,8 @@ public final class CommandSpdmDevice implements SpdmDevice
         final byte[] stdout;
         try
         {
-            final Thread.Builder.OfVirtual builder = Thread.ofVirtual();
             final ByteArrayOutputStream out = new ByteArrayOutputStream();
-            final Thread reader = builder.start(() -> drain(process.getInputStream(), out));
+            final Thread reader = Thread.ofVirtual().start(() -> drain(process.getInputStream(), out));
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
             {
                 process.destroyForcibly();

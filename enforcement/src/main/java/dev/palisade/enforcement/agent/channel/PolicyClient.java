@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.security.KeyPair;
 import java.security.MessageDigest;
@@ -382,8 +383,7 @@ public final class PolicyClient implements AutoCloseable
      * Adds the devices' SPDM evidence over {@code nonce} when the service asked for it. Devices the service does not
      * ask about are not measured (it could not appraise them), and the log says so once.
      */
-    private void devices(final JsonObject challenge, final byte[] nonce, final JsonObject answer)
-        throws java.io.IOException
+    private void devices(final JsonObject challenge, final byte[] nonce, final JsonObject answer) throws IOException
     {
         final List<SpdmDevice> devices = attester.devices();
         if (devices.isEmpty())
